@@ -1,0 +1,222 @@
+//! The crate's one error type.
+
+use core::fmt;
+
+/// Everything that can go wrong, with enough context to find the culprit.
+///
+/// Bad input never panics and never yields a silent NaN: it yields one of
+/// these. Indices are zero-based; `state`, `action` and `next` index the MDP,
+/// `index` indexes the slice named by `what`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Error {
+    /// A slice had the wrong length.
+    LengthMismatch {
+        /// Which slice.
+        what: &'static str,
+        /// The length required.
+        expected: usize,
+        /// The length given.
+        found: usize,
+    },
+    /// A slice or matrix entry was NaN or infinite.
+    NonFinite {
+        /// Which input.
+        what: &'static str,
+        /// The first offending (flat) index.
+        index: usize,
+    },
+    /// A transition probability `P[state][action][next]` was NaN or infinite.
+    NonFiniteTransition {
+        /// State.
+        state: usize,
+        /// Action.
+        action: usize,
+        /// Next state.
+        next: usize,
+    },
+    /// A transition probability `P[state][action][next]` was negative.
+    NegativeProbability {
+        /// State.
+        state: usize,
+        /// Action.
+        action: usize,
+        /// Next state.
+        next: usize,
+    },
+    /// The row `P[state][action][..]` did not sum to 1.
+    NotStochastic {
+        /// State.
+        state: usize,
+        /// Action.
+        action: usize,
+    },
+    /// A reward `R[state][action]` was NaN or infinite.
+    NonFiniteReward {
+        /// State.
+        state: usize,
+        /// Action.
+        action: usize,
+    },
+    /// The start distribution had a NaN, infinite or negative entry, or did
+    /// not sum to 1; `index` is the first bad entry (or the length for a bad sum).
+    InvalidStartDistribution {
+        /// The offending state, or the number of states when the sum is wrong.
+        index: usize,
+    },
+    /// The discount was outside `[0, 1)`.
+    InvalidDiscount,
+    /// A probability-like parameter (`p_success`, `mix`) was outside `[0, 1]`.
+    InvalidProbability {
+        /// Which parameter.
+        what: &'static str,
+    },
+    /// A parameter that must be finite and non-negative (an entropy weight, a
+    /// step size) was not.
+    InvalidParameter {
+        /// Which parameter.
+        what: &'static str,
+    },
+    /// A state index was not below the number of states.
+    StateOutOfRange {
+        /// The state given.
+        state: usize,
+        /// The number of states.
+        states: usize,
+    },
+    /// An action index was not below the number of actions.
+    ActionOutOfRange {
+        /// The action given.
+        action: usize,
+        /// The number of actions.
+        actions: usize,
+    },
+    /// The const-generic sizes do not fit the requested construction, e.g. a
+    /// `size x size` gridworld needs `S = size * size + 1` states.
+    ShapeMismatch {
+        /// What was being built.
+        what: &'static str,
+        /// The size the construction needs.
+        expected: usize,
+        /// The size of the type.
+        found: usize,
+    },
+    /// A linear system was singular (or numerically so) at this pivot.
+    Singular {
+        /// The elimination step (column) whose pivot vanished.
+        pivot: usize,
+    },
+    /// A solve was requested before a successful factorisation.
+    NotFactored,
+    /// A logit of `state` overflowed although the parameters are finite.
+    LogitOverflow {
+        /// State.
+        state: usize,
+    },
+    /// A computation that started from valid input produced a NaN or an
+    /// infinity (e.g. an overflowing gradient step).
+    NumericalOverflow {
+        /// Which quantity.
+        what: &'static str,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Error::LengthMismatch {
+                what,
+                expected,
+                found,
+            } => write!(f, "{what} has length {found}, expected {expected}"),
+            Error::NonFinite { what, index } => {
+                write!(f, "{what}[{index}] is not finite")
+            }
+            Error::NonFiniteTransition {
+                state,
+                action,
+                next,
+            } => write!(
+                f,
+                "transition probability P[{state}][{action}][{next}] is not finite"
+            ),
+            Error::NegativeProbability {
+                state,
+                action,
+                next,
+            } => write!(
+                f,
+                "transition probability P[{state}][{action}][{next}] is negative"
+            ),
+            Error::NotStochastic { state, action } => {
+                write!(f, "transition row P[{state}][{action}] does not sum to 1")
+            }
+            Error::NonFiniteReward { state, action } => {
+                write!(f, "reward R[{state}][{action}] is not finite")
+            }
+            Error::InvalidStartDistribution { index } => write!(
+                f,
+                "start distribution is not a probability vector (at index {index})"
+            ),
+            Error::InvalidDiscount => write!(f, "discount gamma must lie in [0, 1)"),
+            Error::InvalidProbability { what } => write!(f, "{what} must lie in [0, 1]"),
+            Error::InvalidParameter { what } => {
+                write!(f, "{what} must be finite and non-negative")
+            }
+            Error::StateOutOfRange { state, states } => {
+                write!(
+                    f,
+                    "state {state} is out of range (there are {states} states)"
+                )
+            }
+            Error::ActionOutOfRange { action, actions } => write!(
+                f,
+                "action {action} is out of range (there are {actions} actions)"
+            ),
+            Error::ShapeMismatch {
+                what,
+                expected,
+                found,
+            } => write!(f, "{what} needs size {expected}, the type has {found}"),
+            Error::Singular { pivot } => {
+                write!(f, "the linear system is singular (pivot {pivot} vanished)")
+            }
+            Error::NotFactored => write!(f, "solve called before a successful factorisation"),
+            Error::LogitOverflow { state } => {
+                write!(f, "a logit of state {state} overflowed")
+            }
+            Error::NumericalOverflow { what } => {
+                write!(f, "{what} overflowed to a non-finite value")
+            }
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// Shorthand for `core::result::Result<T, Error>`.
+pub type Result<T> = core::result::Result<T, Error>;
+
+/// Checks a slice's length.
+#[inline]
+pub(crate) fn check_len(what: &'static str, found: usize, expected: usize) -> Result<()> {
+    if found == expected {
+        Ok(())
+    } else {
+        Err(Error::LengthMismatch {
+            what,
+            expected,
+            found,
+        })
+    }
+}
+
+/// Checks that every entry of a slice is finite.
+#[inline]
+pub(crate) fn check_finite<T: crate::Real>(what: &'static str, xs: &[T]) -> Result<()> {
+    match xs.iter().position(|x| !x.is_finite()) {
+        None => Ok(()),
+        Some(index) => Err(Error::NonFinite { what, index }),
+    }
+}

@@ -1,0 +1,201 @@
+//! The math backend: the one place that decides which implementation of the
+//! elementary functions the library uses.
+//!
+//! - `f64` always uses the pure-Rust [`libm`] crate, unless the `std` feature
+//!   is on and the `libm` feature is off, in which case it uses the platform's
+//!   math through `std` (often faster, not bit-identical across targets).
+//! - `f32` uses the same rule, except that the `micromath` feature swaps in
+//!   micromath's fast approximations (a few ULP to ~1e-3 relative error;
+//!   never enable it where exact evaluation is promised).
+//!
+//! With the default features (`libm`) every target computes bit-identical
+//! results, so a firmware run can be compared bit for bit with the host.
+
+#[cfg(any(feature = "libm", not(feature = "std")))]
+pub(crate) mod f64_impl {
+    #[inline(always)]
+    pub fn exp(x: f64) -> f64 {
+        libm::exp(x)
+    }
+    #[inline(always)]
+    pub fn ln(x: f64) -> f64 {
+        libm::log(x)
+    }
+    #[inline(always)]
+    pub fn ln_1p(x: f64) -> f64 {
+        libm::log1p(x)
+    }
+    #[inline(always)]
+    pub fn sqrt(x: f64) -> f64 {
+        libm::sqrt(x)
+    }
+    #[inline(always)]
+    pub fn sin(x: f64) -> f64 {
+        libm::sin(x)
+    }
+    #[inline(always)]
+    pub fn cos(x: f64) -> f64 {
+        libm::cos(x)
+    }
+    #[inline(always)]
+    pub fn floor(x: f64) -> f64 {
+        libm::floor(x)
+    }
+    #[inline(always)]
+    pub fn powf(x: f64, y: f64) -> f64 {
+        libm::pow(x, y)
+    }
+}
+
+#[cfg(all(feature = "std", not(feature = "libm")))]
+pub(crate) mod f64_impl {
+    extern crate std;
+    #[inline(always)]
+    pub fn exp(x: f64) -> f64 {
+        x.exp()
+    }
+    #[inline(always)]
+    pub fn ln(x: f64) -> f64 {
+        x.ln()
+    }
+    #[inline(always)]
+    pub fn ln_1p(x: f64) -> f64 {
+        x.ln_1p()
+    }
+    #[inline(always)]
+    pub fn sqrt(x: f64) -> f64 {
+        x.sqrt()
+    }
+    #[inline(always)]
+    pub fn sin(x: f64) -> f64 {
+        x.sin()
+    }
+    #[inline(always)]
+    pub fn cos(x: f64) -> f64 {
+        x.cos()
+    }
+    #[inline(always)]
+    pub fn floor(x: f64) -> f64 {
+        x.floor()
+    }
+    #[inline(always)]
+    pub fn powf(x: f64, y: f64) -> f64 {
+        x.powf(y)
+    }
+}
+
+#[cfg(feature = "micromath")]
+pub(crate) mod f32_impl {
+    use micromath::F32Ext;
+    #[inline(always)]
+    pub fn exp(x: f32) -> f32 {
+        x.exp()
+    }
+    #[inline(always)]
+    pub fn ln(x: f32) -> f32 {
+        x.ln()
+    }
+    #[inline(always)]
+    pub fn ln_1p(x: f32) -> f32 {
+        (1.0 + x).ln()
+    }
+    #[inline(always)]
+    pub fn sqrt(x: f32) -> f32 {
+        x.sqrt()
+    }
+    #[inline(always)]
+    pub fn sin(x: f32) -> f32 {
+        x.sin()
+    }
+    #[inline(always)]
+    pub fn cos(x: f32) -> f32 {
+        x.cos()
+    }
+    #[inline(always)]
+    pub fn floor(x: f32) -> f32 {
+        x.floor()
+    }
+    #[inline(always)]
+    pub fn powf(x: f32, y: f32) -> f32 {
+        x.powf(y)
+    }
+}
+
+#[cfg(all(
+    not(feature = "micromath"),
+    any(feature = "libm", not(feature = "std"))
+))]
+pub(crate) mod f32_impl {
+    #[inline(always)]
+    pub fn exp(x: f32) -> f32 {
+        libm::expf(x)
+    }
+    #[inline(always)]
+    pub fn ln(x: f32) -> f32 {
+        libm::logf(x)
+    }
+    #[inline(always)]
+    pub fn ln_1p(x: f32) -> f32 {
+        libm::log1pf(x)
+    }
+    #[inline(always)]
+    pub fn sqrt(x: f32) -> f32 {
+        libm::sqrtf(x)
+    }
+    #[inline(always)]
+    pub fn sin(x: f32) -> f32 {
+        libm::sinf(x)
+    }
+    #[inline(always)]
+    pub fn cos(x: f32) -> f32 {
+        libm::cosf(x)
+    }
+    #[inline(always)]
+    pub fn floor(x: f32) -> f32 {
+        libm::floorf(x)
+    }
+    #[inline(always)]
+    pub fn powf(x: f32, y: f32) -> f32 {
+        libm::powf(x, y)
+    }
+}
+
+#[cfg(all(not(feature = "micromath"), feature = "std", not(feature = "libm")))]
+pub(crate) mod f32_impl {
+    extern crate std;
+    #[inline(always)]
+    pub fn exp(x: f32) -> f32 {
+        x.exp()
+    }
+    #[inline(always)]
+    pub fn ln(x: f32) -> f32 {
+        x.ln()
+    }
+    #[inline(always)]
+    pub fn ln_1p(x: f32) -> f32 {
+        x.ln_1p()
+    }
+    #[inline(always)]
+    pub fn sqrt(x: f32) -> f32 {
+        x.sqrt()
+    }
+    #[inline(always)]
+    pub fn sin(x: f32) -> f32 {
+        x.sin()
+    }
+    #[inline(always)]
+    pub fn cos(x: f32) -> f32 {
+        x.cos()
+    }
+    #[inline(always)]
+    pub fn floor(x: f32) -> f32 {
+        x.floor()
+    }
+    #[inline(always)]
+    pub fn powf(x: f32, y: f32) -> f32 {
+        x.powf(y)
+    }
+}
+
+pub(crate) use f32_impl as f32m;
+pub(crate) use f64_impl as f64m;

@@ -1,0 +1,11 @@
+//! Policies: the softmax (discrete actions) policy of the paper's §3.1.
+//!
+//! Parameters of every policy are one flat slice (`[[T; A]; F]` flattened,
+//! index `f * A + a`), because landscape probes perturb a whole parameter
+//! vector at once.
+
+mod features;
+mod softmax;
+
+pub use features::{DenseFeatures, FeatureMap, OneHot, OneHotBias};
+pub use softmax::{Softmax, SoftmaxRow};

@@ -1,0 +1,251 @@
+//! [`Real`]: the one scalar trait, implemented for `f32` and `f64`.
+//!
+//! Every numeric type of the crate is generic over `T: Real`, so one code
+//! path serves a microcontroller (`f32`) and a workstation (`f64`). The trait
+//! carries exactly the math the library needs; which implementation backs it
+//! (`libm`, `std` or `micromath`) is decided in one private file, `math.rs`.
+
+use core::fmt::{Debug, Display};
+use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
+
+use crate::math::{f32m, f64m};
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+/// A floating-point scalar: `f32` or `f64`.
+///
+/// Sealed: the library's accuracy statements are made for these two types.
+///
+/// # Examples
+///
+/// ```
+/// use policy_landscape::Real;
+///
+/// fn softplus<T: Real>(x: T) -> T {
+///     x.exp().ln_1p()
+/// }
+/// assert!((softplus(0.0_f64) - core::f64::consts::LN_2).abs() < 1e-15);
+/// assert!((softplus(0.0_f32) - core::f32::consts::LN_2).abs() < 1e-6);
+/// ```
+pub trait Real:
+    sealed::Sealed
+    + Copy
+    + Default
+    + PartialEq
+    + PartialOrd
+    + Debug
+    + Display
+    + Send
+    + Sync
+    + 'static
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+    + AddAssign
+    + SubAssign
+    + MulAssign
+    + DivAssign
+{
+    /// 0.
+    const ZERO: Self;
+    /// 1.
+    const ONE: Self;
+    /// 2.
+    const TWO: Self;
+    /// 1/2.
+    const HALF: Self;
+    /// Machine epsilon (the gap between 1 and the next larger number).
+    const EPSILON: Self;
+    /// The largest finite value.
+    const MAX: Self;
+    /// The smallest positive normal value.
+    const MIN_POSITIVE: Self;
+    /// Positive infinity.
+    const INFINITY: Self;
+    /// π.
+    const PI: Self;
+    /// Number of significand bits (24 for `f32`, 53 for `f64`).
+    const MANTISSA_BITS: u32;
+
+    /// Converts from `f64`, rounding to nearest.
+    fn from_f64(x: f64) -> Self;
+    /// Converts to `f64` (exact).
+    fn to_f64(self) -> f64;
+    /// Converts a count, rounding to nearest.
+    fn from_usize(n: usize) -> Self;
+    /// The raw bits, widened to 64 (for bit-exact comparisons).
+    fn to_bits_u64(self) -> u64;
+
+    /// eˣ.
+    fn exp(self) -> Self;
+    /// Natural logarithm.
+    fn ln(self) -> Self;
+    /// ln(1 + x), accurate near 0.
+    fn ln_1p(self) -> Self;
+    /// Square root.
+    fn sqrt(self) -> Self;
+    /// Sine.
+    fn sin(self) -> Self;
+    /// Cosine.
+    fn cos(self) -> Self;
+    /// Largest integer not greater than `self`.
+    fn floor(self) -> Self;
+    /// `self` raised to a real power.
+    fn powf(self, y: Self) -> Self;
+    /// Absolute value.
+    fn abs(self) -> Self;
+    /// `true` unless NaN or infinite.
+    fn is_finite(self) -> bool;
+    /// `true` for NaN.
+    fn is_nan(self) -> bool;
+
+    /// The larger of two values (NaN-ignoring, like `f64::max`).
+    #[inline(always)]
+    fn max(self, other: Self) -> Self {
+        if self >= other || other.is_nan() {
+            self
+        } else {
+            other
+        }
+    }
+    /// The smaller of two values (NaN-ignoring, like `f64::min`).
+    #[inline(always)]
+    fn min(self, other: Self) -> Self {
+        if self <= other || other.is_nan() {
+            self
+        } else {
+            other
+        }
+    }
+    /// Square.
+    #[inline(always)]
+    fn sq(self) -> Self {
+        self * self
+    }
+
+    /// A uniform sample in `[0, 1)` built from the top [`Real::MANTISSA_BITS`]
+    /// bits of one `u64` (the convention of `rand`).
+    fn unit_from_u64(bits: u64) -> Self;
+}
+
+macro_rules! impl_real {
+    ($t:ident, $m:ident, $bits:ty) => {
+        impl Real for $t {
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+            const TWO: Self = 2.0;
+            const HALF: Self = 0.5;
+            const EPSILON: Self = <$t>::EPSILON;
+            const MAX: Self = <$t>::MAX;
+            const MIN_POSITIVE: Self = <$t>::MIN_POSITIVE;
+            const INFINITY: Self = <$t>::INFINITY;
+            const PI: Self = core::$t::consts::PI;
+            const MANTISSA_BITS: u32 = <$t>::MANTISSA_DIGITS;
+
+            #[inline(always)]
+            fn from_f64(x: f64) -> Self {
+                x as $t
+            }
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn from_usize(n: usize) -> Self {
+                n as $t
+            }
+            #[inline(always)]
+            fn to_bits_u64(self) -> u64 {
+                self.to_bits() as u64
+            }
+            #[inline(always)]
+            fn exp(self) -> Self {
+                $m::exp(self)
+            }
+            #[inline(always)]
+            fn ln(self) -> Self {
+                $m::ln(self)
+            }
+            #[inline(always)]
+            fn ln_1p(self) -> Self {
+                $m::ln_1p(self)
+            }
+            #[inline(always)]
+            fn sqrt(self) -> Self {
+                $m::sqrt(self)
+            }
+            #[inline(always)]
+            fn sin(self) -> Self {
+                $m::sin(self)
+            }
+            #[inline(always)]
+            fn cos(self) -> Self {
+                $m::cos(self)
+            }
+            #[inline(always)]
+            fn floor(self) -> Self {
+                $m::floor(self)
+            }
+            #[inline(always)]
+            fn powf(self, y: Self) -> Self {
+                $m::powf(self, y)
+            }
+            #[inline(always)]
+            fn abs(self) -> Self {
+                <$t>::abs(self)
+            }
+            #[inline(always)]
+            fn is_finite(self) -> bool {
+                <$t>::is_finite(self)
+            }
+            #[inline(always)]
+            fn is_nan(self) -> bool {
+                <$t>::is_nan(self)
+            }
+            #[inline(always)]
+            fn unit_from_u64(bits: u64) -> Self {
+                const SHIFT: u32 = 64 - <$t>::MANTISSA_DIGITS;
+                const SCALE: $t = 1.0 / ((1u64 << <$t>::MANTISSA_DIGITS) as $t);
+                ((bits >> SHIFT) as $bits as $t) * SCALE
+            }
+        }
+    };
+}
+
+impl_real!(f32, f32m, u32);
+impl_real!(f64, f64m, u64);
+
+/// Uniform sample in `[0, 1)` from a borrowed generator.
+#[inline]
+pub(crate) fn uniform01<T: Real, R: rand_core::Rng + ?Sized>(rng: &mut R) -> T {
+    T::unit_from_u64(rng.next_u64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_interval_edges() {
+        assert_eq!(f64::unit_from_u64(0), 0.0);
+        assert!(f64::unit_from_u64(u64::MAX) < 1.0);
+        assert_eq!(f64::unit_from_u64(u64::MAX), 1.0 - f64::EPSILON / 2.0);
+        assert_eq!(f32::unit_from_u64(0), 0.0);
+        assert!(f32::unit_from_u64(u64::MAX) < 1.0);
+        assert_eq!(f32::unit_from_u64(u64::MAX), 1.0 - f32::EPSILON / 2.0);
+    }
+
+    #[test]
+    fn max_min_ignore_nan() {
+        assert_eq!(Real::max(1.0_f64, f64::NAN), 1.0);
+        assert_eq!(Real::max(f64::NAN, 1.0_f64), 1.0);
+        assert_eq!(Real::min(2.0_f32, f32::NAN), 2.0);
+        assert_eq!(Real::min(f32::NAN, 2.0_f32), 2.0);
+    }
+}

@@ -1,0 +1,279 @@
+//! Exact gradient ascent with an entropy schedule (paper §3.1).
+//!
+//! `θ_{k+1} = θ_k + η ∇J_{τ_k}(θ_k)` with `τ_k = τ_0 · decay^k`. Each update
+//! reports the entropy-regularised and the true (`τ = 0`) objective at `θ_k`
+//! to an observer; a final evaluation classifies the result (footnote 2).
+
+use core::ops::ControlFlow;
+
+use crate::error::{Error, Result};
+use crate::exact::ExactWorkspace;
+use crate::mdp::TabularMdp;
+use crate::policy::{FeatureMap, Softmax};
+use crate::real::Real;
+
+/// Hyper-parameters of exact gradient ascent.
+///
+/// # Examples
+///
+/// ```
+/// use policy_landscape::train::TrainConfig;
+///
+/// // The paper's §3.1 run with a decayed entropy bonus.
+/// let config = TrainConfig::new(0.1, 1500).tau(0.3).tau_decay(0.995);
+/// assert_eq!(config.updates, 1500);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct TrainConfig<T> {
+    /// Step size `η`.
+    pub step_size: T,
+    /// Initial entropy weight `τ_0`.
+    pub tau: T,
+    /// Multiplier applied to `τ` after every update (1 keeps it constant).
+    pub tau_decay: T,
+    /// Number of updates.
+    pub updates: usize,
+}
+
+impl<T: Real> TrainConfig<T> {
+    /// `updates` steps of size `step_size`, no entropy.
+    pub fn new(step_size: T, updates: usize) -> Self {
+        Self {
+            step_size,
+            tau: T::ZERO,
+            tau_decay: T::ONE,
+            updates,
+        }
+    }
+
+    /// Sets the initial entropy weight.
+    pub fn tau(self, tau: T) -> Self {
+        Self { tau, ..self }
+    }
+
+    /// Sets the per-update decay of the entropy weight.
+    pub fn tau_decay(self, tau_decay: T) -> Self {
+        Self { tau_decay, ..self }
+    }
+
+    /// Checks the configuration.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] naming `step_size`, `tau` or `tau_decay`
+    /// when negative or not finite.
+    pub fn check(&self) -> Result<()> {
+        let ok = |x: T| x.is_finite() && x >= T::ZERO;
+        if !ok(self.step_size) {
+            return Err(Error::InvalidParameter { what: "step_size" });
+        }
+        if !ok(self.tau) {
+            return Err(Error::InvalidParameter { what: "tau" });
+        }
+        if !ok(self.tau_decay) {
+            return Err(Error::InvalidParameter { what: "tau_decay" });
+        }
+        Ok(())
+    }
+}
+
+/// What one update saw, at the parameters before the update.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct TrainStep<T> {
+    /// Update index, from 0.
+    pub update: usize,
+    /// The entropy weight used.
+    pub tau: T,
+    /// `J_τ` at the current parameters.
+    pub j_tau: T,
+    /// The true objective `J` (`τ = 0`) at the current parameters.
+    pub j_true: T,
+    /// `‖∇J_τ‖₂`.
+    pub grad_norm: T,
+}
+
+/// The result of a training run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct TrainOutcome<T> {
+    /// Updates made (fewer than configured if the observer stopped early).
+    pub updates: usize,
+    /// The true objective `J` of the final parameters.
+    pub final_j_true: T,
+    /// `J_τ` of the final parameters at the final `τ`.
+    pub final_j_tau: T,
+    /// The entropy weight after the last decay.
+    pub final_tau: T,
+}
+
+/// Whether a final policy found the better optimum (paper, footnote 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Classification {
+    /// Its true return exceeds that of the deterministic policy reaching the
+    /// sub-optimal reward.
+    Optimal,
+    /// It does not.
+    SubOptimal,
+}
+
+impl Classification {
+    /// Footnote 2: optimal iff `j_true > sub_optimal_return`.
+    pub fn classify<T: Real>(j_true: T, sub_optimal_return: T) -> Self {
+        if j_true > sub_optimal_return {
+            Classification::Optimal
+        } else {
+            Classification::SubOptimal
+        }
+    }
+}
+
+/// Exact gradient ascent, one update at a time or all at once.
+///
+/// The gradient buffer lives in the trainer (`F * A` scalars), so a step
+/// allocates nothing; a game loop can call [`Trainer::step`] once per frame.
+///
+/// # Examples
+///
+/// ```
+/// use policy_landscape::{ExactWorkspace, mdp::TabularMdp, policy::Softmax};
+/// use policy_landscape::train::{Classification, TrainConfig, Trainer};
+///
+/// let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
+/// let mut policy = Softmax::<f64, 26, 26, 4>::tabular();
+/// let mut ws = ExactWorkspace::new();
+/// let mut trainer = Trainer::new(TrainConfig::new(0.1, 200))?;
+/// let outcome = trainer.run(&mdp, &mut policy, &mut ws, |_| core::ops::ControlFlow::Continue(()))?;
+/// assert_eq!(outcome.updates, 200);
+/// // From the uniform policy, exact ascent finds the better corner.
+/// let threshold = ws.deterministic_return(&mdp, &[3; 26])?; // always DOWN
+/// assert_eq!(Classification::classify(outcome.final_j_true, threshold), Classification::Optimal);
+/// # Ok::<(), policy_landscape::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Trainer<T, const F: usize, const A: usize> {
+    config: TrainConfig<T>,
+    tau: T,
+    update: usize,
+    grad: [[T; A]; F],
+}
+
+impl<T: Real, const F: usize, const A: usize> Trainer<T, F, A> {
+    /// A trainer at update 0 with `τ = τ_0`.
+    ///
+    /// # Errors
+    ///
+    /// As [`TrainConfig::check`].
+    pub fn new(config: TrainConfig<T>) -> Result<Self> {
+        config.check()?;
+        Ok(Self {
+            config,
+            tau: config.tau,
+            update: 0,
+            grad: [[T::ZERO; A]; F],
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TrainConfig<T> {
+        &self.config
+    }
+
+    /// The entropy weight the next update will use.
+    pub fn tau(&self) -> T {
+        self.tau
+    }
+
+    /// Updates made so far.
+    pub fn updates(&self) -> usize {
+        self.update
+    }
+
+    /// The last gradient, `[f][a]`.
+    pub fn gradient(&self) -> &[[T; A]; F] {
+        &self.grad
+    }
+
+    /// One update: evaluates at the current parameters, steps along the exact
+    /// gradient, decays `τ`.
+    ///
+    /// # Errors
+    ///
+    /// As [`ExactWorkspace::evaluate`]; [`Error::NumericalOverflow`] if the
+    /// step would make a parameter non-finite (the policy is then unchanged).
+    pub fn step<const S: usize, M: FeatureMap<T, S, F>>(
+        &mut self,
+        mdp: &TabularMdp<T, S, A>,
+        policy: &mut Softmax<T, S, F, A, M>,
+        ws: &mut ExactWorkspace<T, S, A>,
+    ) -> Result<TrainStep<T>> {
+        let eval = ws.evaluate(mdp, policy, self.tau)?;
+        eval.gradient_array(&mut self.grad);
+        let report = TrainStep {
+            update: self.update,
+            tau: self.tau,
+            j_tau: eval.j_tau(),
+            j_true: eval.j_true(),
+            grad_norm: self
+                .grad
+                .as_flattened()
+                .iter()
+                .fold(T::ZERO, |acc, &g| acc + g * g)
+                .sqrt(),
+        };
+        let eta = self.config.step_size;
+        if self
+            .grad
+            .as_flattened()
+            .iter()
+            .zip(policy.params())
+            .any(|(&g, &t)| !(t + eta * g).is_finite())
+        {
+            return Err(Error::NumericalOverflow { what: "parameters" });
+        }
+        for (t, &g) in policy.params_mut().iter_mut().zip(self.grad.as_flattened()) {
+            *t += eta * g;
+        }
+        self.tau *= self.config.tau_decay;
+        self.update += 1;
+        Ok(report)
+    }
+
+    /// Runs the remaining updates, calling `observer` after each (with the
+    /// values before the update); the observer can stop early by returning
+    /// `ControlFlow::Break(())`. Then evaluates the final parameters.
+    ///
+    /// # Errors
+    ///
+    /// As [`Trainer::step`].
+    pub fn run<const S: usize, M: FeatureMap<T, S, F>, O>(
+        &mut self,
+        mdp: &TabularMdp<T, S, A>,
+        policy: &mut Softmax<T, S, F, A, M>,
+        ws: &mut ExactWorkspace<T, S, A>,
+        mut observer: O,
+    ) -> Result<TrainOutcome<T>>
+    where
+        O: FnMut(&TrainStep<T>) -> ControlFlow<()>,
+    {
+        while self.update < self.config.updates {
+            let report = self.step(mdp, policy, ws)?;
+            if observer(&report).is_break() {
+                break;
+            }
+        }
+        let eval = ws.evaluate(mdp, policy, self.tau)?;
+        Ok(TrainOutcome {
+            updates: self.update,
+            final_j_true: eval.j_true(),
+            final_j_tau: eval.j_tau(),
+            final_tau: self.tau,
+        })
+    }
+}
