@@ -103,10 +103,11 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
             }
             self.r_tau[s] = rs + tau * row.entropy;
         }
-        let m = self.lu.matrix_mut();
+        let (m, lo, hi) = self.lu.assemble();
         for (s, m_row) in m.iter_mut().enumerate() {
             *m_row = [T::ZERO; S];
             m_row[s] = T::ONE;
+            let (mut first, mut end) = (s, s + 1);
             let pi = &self.rows[s].pi;
             for a in 0..A {
                 let w = gamma * pi[a];
@@ -114,12 +115,17 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
                     continue;
                 }
                 let range = mdp.support(s, a);
+                first = first.min(range.start);
+                end = end.max(range.end);
                 for (x, &pt) in m_row[range.clone()].iter_mut().zip(&p[s][a][range]) {
                     *x -= w * pt;
                 }
             }
+            lo[s] = first;
+            hi[s] = end;
         }
-        self.lu.factor_in_place()
+        // Entries of I - γ P_π lie in [-γ, 1]: the scale is 1.
+        self.lu.factor_in_place(T::ONE)
     }
 
     /// `J_τ = p0 · V` only: the fast path for probes and line searches (no
@@ -206,16 +212,20 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
         }
         let gamma = mdp.gamma();
         let p = mdp.transitions();
-        let m = self.lu.matrix_mut();
+        let (m, lo, hi) = self.lu.assemble();
         for (s, m_row) in m.iter_mut().enumerate() {
+            let a = actions[s];
             *m_row = [T::ZERO; S];
             m_row[s] = T::ONE;
-            for (x, &pt) in m_row.iter_mut().zip(&p[s][actions[s]]) {
+            let range = mdp.support(s, a);
+            lo[s] = s.min(range.start);
+            hi[s] = (s + 1).max(range.end);
+            for (x, &pt) in m_row[range.clone()].iter_mut().zip(&p[s][a][range]) {
                 *x -= gamma * pt;
             }
-            self.v[s] = mdp.rewards()[s][actions[s]];
+            self.v[s] = mdp.rewards()[s][a];
         }
-        self.lu.factor_in_place()?;
+        self.lu.factor_in_place(T::ONE)?;
         self.lu.solve_in_place(&mut self.v)?;
         finite(dot(mdp.start(), &self.v), "J")
     }

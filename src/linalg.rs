@@ -40,6 +40,9 @@ pub struct Lu<T, const N: usize> {
     lu: [[T; N]; N],
     /// `swap[k]` is the row exchanged with row `k` at step `k`.
     swap: [usize; N],
+    /// Row profiles: the non-zeros of (stored) row `i` lie in `lo[i]..hi[i]`.
+    lo: [usize; N],
+    hi: [usize; N],
     factored: bool,
 }
 
@@ -56,6 +59,8 @@ impl<T: Real, const N: usize> Lu<T, N> {
         Self {
             lu: [[T::ZERO; N]; N],
             swap: [0; N],
+            lo: [0; N],
+            hi: [N; N],
             factored: false,
         }
     }
@@ -72,39 +77,76 @@ impl<T: Real, const N: usize> Lu<T, N> {
         self.factored = false;
         crate::error::check_finite("matrix", a.as_flattened())?;
         self.lu = *a;
-        self.factor_in_place()
+        let mut scale = T::ZERO;
+        for (i, row) in a.iter().enumerate() {
+            let mut lo = N;
+            let mut hi = 0;
+            for (j, &x) in row.iter().enumerate() {
+                if x != T::ZERO {
+                    lo = lo.min(j);
+                    hi = j + 1;
+                    if x.abs() > scale {
+                        scale = x.abs();
+                    }
+                }
+            }
+            // A zero row keeps an empty profile; elimination never touches it
+            // and its pivot is reported singular.
+            self.lo[i] = lo.min(i);
+            self.hi[i] = hi.max(i + 1);
+        }
+        self.factor_in_place(scale)
     }
 
-    /// The storage, to assemble a matrix in place before
-    /// [`Lu::factor_in_place`]. Marks the workspace unfactored.
-    pub(crate) fn matrix_mut(&mut self) -> &mut [[T; N]; N] {
+    /// The storage and the row profiles, to assemble a matrix in place
+    /// before [`Lu::factor_in_place`]. Marks the workspace unfactored.
+    ///
+    /// The caller must set, for every row `i`, `lo[i] <= i` and
+    /// `hi[i] > i` such that the row's non-zeros lie in `lo[i]..hi[i]`.
+    pub(crate) fn assemble(&mut self) -> (&mut [[T; N]; N], &mut [usize; N], &mut [usize; N]) {
         self.factored = false;
-        &mut self.lu
+        (&mut self.lu, &mut self.lo, &mut self.hi)
     }
 
-    /// Factors the matrix assembled with [`Lu::matrix_mut`] (entries must be
-    /// finite; the caller guarantees it).
-    pub(crate) fn factor_in_place(&mut self) -> Result<()> {
+    /// Factors the matrix assembled with [`Lu::assemble`] (entries must be
+    /// finite, `scale` at least the largest magnitude; the caller guarantees
+    /// both).
+    ///
+    /// Row profiles make this a skyline elimination: rows whose first
+    /// non-zero lies right of column `k` are not visited at step `k`, and a
+    /// row update only spans the pivot row's non-zeros. Exact zeros are
+    /// never touched, so the result equals dense elimination bit for bit.
+    pub(crate) fn factor_in_place(&mut self, scale: T) -> Result<()> {
         self.factored = false;
         let a = &mut self.lu;
+        let lo = &mut self.lo;
+        let hi = &mut self.hi;
         // The singularity threshold is relative to the largest entry, so
         // scaling the system does not change the verdict.
-        let mut scale = T::ZERO;
-        for row in a.iter() {
-            for &x in row {
-                scale = scale.max(x.abs());
-            }
-        }
         let tiny = scale * T::EPSILON * T::from_usize(N);
+        // rows_end[k]: one past the last row whose profile starts at or left
+        // of column k. Row swaps only exchange rows inside that window, so
+        // it stays valid during elimination.
+        let mut rows_end = [0usize; N];
+        for (i, &l) in lo.iter().enumerate() {
+            rows_end[l] = rows_end[l].max(i + 1);
+        }
+        for k in 1..N {
+            rows_end[k] = rows_end[k].max(rows_end[k - 1]);
+        }
         for k in 0..N {
-            // Partial pivoting: the largest |a[i][k]| for i >= k.
+            let rows = rows_end[k].max(k + 1);
+            // Partial pivoting: the largest |a[i][k]| for i >= k (rows that
+            // start right of column k hold a zero there).
             let mut p = k;
             let mut best = a[k][k].abs();
-            for (i, row) in a.iter().enumerate().skip(k + 1) {
-                let v = row[k].abs();
-                if v > best {
-                    best = v;
-                    p = i;
+            for i in k + 1..rows {
+                if lo[i] <= k {
+                    let v = a[i][k].abs();
+                    if v > best {
+                        best = v;
+                        p = i;
+                    }
                 }
             }
             if !(best > tiny) {
@@ -113,19 +155,29 @@ impl<T: Real, const N: usize> Lu<T, N> {
             self.swap[k] = p;
             if p != k {
                 a.swap(p, k);
+                lo.swap(p, k);
+                hi.swap(p, k);
             }
+            let end = hi[k];
             let (top, bottom) = a.split_at_mut(k + 1);
-            let pivot_row = &top[k];
-            let inv = T::ONE / pivot_row[k];
-            for row in bottom.iter_mut() {
+            let pivot_row = &top[k][k + 1..end];
+            let inv = T::ONE / top[k][k];
+            for (off, row) in bottom[..rows - k - 1].iter_mut().enumerate() {
+                let i = k + 1 + off;
+                if lo[i] > k {
+                    continue;
+                }
                 let m = row[k];
                 if m == T::ZERO {
                     continue;
                 }
                 let l = m * inv;
                 row[k] = l;
-                for (x, &u) in row[k + 1..].iter_mut().zip(&pivot_row[k + 1..]) {
+                for (x, &u) in row[k + 1..end].iter_mut().zip(pivot_row) {
                     *x -= l * u;
+                }
+                if hi[i] < end {
+                    hi[i] = end;
                 }
             }
         }
@@ -142,24 +194,18 @@ impl<T: Real, const N: usize> Lu<T, N> {
         for k in 0..N {
             x.swap(k, self.swap[k]);
         }
-        // L y = P b (unit lower), column-oriented so zeros are skipped.
-        for k in 0..N {
-            let yk = x[k];
-            if yk != T::ZERO {
-                for i in k + 1..N {
-                    x[i] -= a[i][k] * yk;
-                }
-            }
+        // L y = P b (unit lower), by rows over each row's profile.
+        for i in 1..N {
+            let start = self.lo[i];
+            let (done, rest) = x.split_at_mut(i);
+            rest[0] -= dot(&a[i][start..i], &done[start..]);
         }
-        // U x = y.
-        for k in (0..N).rev() {
-            let xk = x[k] / a[k][k];
-            x[k] = xk;
-            if xk != T::ZERO {
-                for i in 0..k {
-                    x[i] -= a[i][k] * xk;
-                }
-            }
+        // U x = y, by rows over each row's profile.
+        for i in (0..N).rev() {
+            let end = self.hi[i];
+            let (head, tail) = x.split_at_mut(i + 1);
+            let xi = &mut head[i];
+            *xi = (*xi - dot(&a[i][i + 1..end], tail)) / a[i][i];
         }
         Ok(())
     }
@@ -171,19 +217,23 @@ impl<T: Real, const N: usize> Lu<T, N> {
         }
         let a = &self.lu;
         // Aᵀ = Uᵀ Lᵀ P, so solve Uᵀ z = c, then Lᵀ w = z, then y = Pᵀ w.
+        // Both triangular solves go by columns of the transpose, i.e. by
+        // rows of the stored factors, over each row's profile.
         for k in 0..N {
             let zk = y[k] / a[k][k];
             y[k] = zk;
             if zk != T::ZERO {
-                for (yi, &u) in y[k + 1..].iter_mut().zip(&a[k][k + 1..]) {
+                let end = self.hi[k];
+                for (yi, &u) in y[k + 1..end].iter_mut().zip(&a[k][k + 1..end]) {
                     *yi -= u * zk;
                 }
             }
         }
-        for k in (0..N).rev() {
+        for k in (1..N).rev() {
             let wk = y[k];
             if wk != T::ZERO {
-                for (yi, &l) in y[..k].iter_mut().zip(&a[k][..k]) {
+                let start = self.lo[k];
+                for (yi, &l) in y[start..k].iter_mut().zip(&a[k][start..k]) {
                     *yi -= l * wk;
                 }
             }
@@ -226,4 +276,13 @@ impl<T: Real, const N: usize> Lu<T, N> {
     pub fn is_factored(&self) -> bool {
         self.factored
     }
+}
+
+#[inline(always)]
+fn dot<T: Real>(x: &[T], y: &[T]) -> T {
+    let mut acc = T::ZERO;
+    for (&a, &b) in x.iter().zip(y) {
+        acc += a * b;
+    }
+    acc
 }

@@ -478,6 +478,20 @@ impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S
         grad.copy_from_slice(acc.as_flattened());
     }
 
+    /// Draws every parameter uniformly from `[-b, b)` with
+    /// `b = 1 / sqrt(fan_in)`, `fan_in` being the number of non-bias features:
+    /// the default initialisation of a torch `nn.Linear` (weights and bias),
+    /// as in the paper's experiments. Draws are made in flat order
+    /// (`f * A + a`), one `u64` each.
+    pub fn init_like_torch<R: Rng + ?Sized>(&mut self, rng: &mut R) {
+        let fan_in = if M::HAS_BIAS { F - 1 } else { F };
+        let bound = T::ONE / T::from_usize(fan_in.max(1)).sqrt();
+        for x in self.theta.as_flattened_mut() {
+            let u: T = uniform01(rng);
+            *x = (T::TWO * u - T::ONE) * bound;
+        }
+    }
+
     /// Samples an action from `π_mix(·|s)` by inversion of one uniform draw
     /// (53 bits in `f64`, 24 in `f32`) from the borrowed generator.
     ///
