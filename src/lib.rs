@@ -7,6 +7,9 @@
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
+// Linear algebra indexes several arrays with one index; `!(x <= tol)` is the
+// deliberate NaN-rejecting form of a bound check.
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
 #[cfg(feature = "std")]
 extern crate std;
@@ -19,6 +22,7 @@ pub mod exact;
 pub mod linalg;
 pub mod mdp;
 pub mod policy;
+pub mod stats;
 pub mod train;
 
 pub use error::{Error, Result};

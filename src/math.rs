@@ -89,35 +89,35 @@ pub(crate) mod f32_impl {
     use micromath::F32Ext;
     #[inline(always)]
     pub fn exp(x: f32) -> f32 {
-        x.exp()
+        F32Ext::exp(x)
     }
     #[inline(always)]
     pub fn ln(x: f32) -> f32 {
-        x.ln()
+        F32Ext::ln(x)
     }
     #[inline(always)]
     pub fn ln_1p(x: f32) -> f32 {
-        (1.0 + x).ln()
+        F32Ext::ln(1.0 + x)
     }
     #[inline(always)]
     pub fn sqrt(x: f32) -> f32 {
-        x.sqrt()
+        F32Ext::sqrt(x)
     }
     #[inline(always)]
     pub fn sin(x: f32) -> f32 {
-        x.sin()
+        F32Ext::sin(x)
     }
     #[inline(always)]
     pub fn cos(x: f32) -> f32 {
-        x.cos()
+        F32Ext::cos(x)
     }
     #[inline(always)]
     pub fn floor(x: f32) -> f32 {
-        x.floor()
+        F32Ext::floor(x)
     }
     #[inline(always)]
     pub fn powf(x: f32, y: f32) -> f32 {
-        x.powf(y)
+        F32Ext::powf(x, y)
     }
 }
 

@@ -2,6 +2,8 @@
 //! authors' MDP library, numpy and JAX) must match: `π`, `H`, `V`, `Q`, `d`,
 //! `J_τ`, `J` and the gradient, to 1e-9 relative in `f64` and 1e-4 in `f32`.
 
+#![allow(clippy::needless_range_loop)]
+
 mod common;
 
 use common::{Case, assert_all_close, assert_close, exact_cases};
