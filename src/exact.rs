@@ -18,7 +18,7 @@
 //! nothing.
 
 use crate::error::{Error, Result, check_len};
-use crate::linalg::Lu;
+use crate::linalg::{Lu, dot};
 use crate::mdp::TabularMdp;
 use crate::policy::{FeatureMap, Softmax, SoftmaxRow};
 use crate::real::Real;
@@ -52,6 +52,8 @@ pub struct ExactWorkspace<T, const S: usize, const A: usize> {
     v: [T; S],
     d: [T; S],
     q: [[T; A]; S],
+    /// Whether `rows` hold logarithms and entropies (only when `τ ≠ 0`).
+    has_log: bool,
 }
 
 impl<T: Real, const S: usize, const A: usize> Default for ExactWorkspace<T, S, A> {
@@ -77,6 +79,7 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
             v: [T::ZERO; S],
             d: [T::ZERO; S],
             q: [[T::ZERO; A]; S],
+            has_log: false,
         }
     }
 
@@ -94,8 +97,11 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
         let gamma = mdp.gamma();
         let p = mdp.transitions();
         let r = mdp.rewards();
+        // Logarithms are needed only for the entropy bonus and its gradient.
+        let with_log = tau != T::ZERO;
+        self.has_log = with_log;
         for s in 0..S {
-            let row = policy.row_checked_params(s)?;
+            let row = policy.row_checked_params(s, with_log)?;
             self.rows[s] = row;
             let mut rs = T::ZERO;
             for (&pi, &ra) in row.pi.iter().zip(&r[s]) {
@@ -231,15 +237,6 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
     }
 }
 
-#[inline(always)]
-fn dot<T: Real>(x: &[T], y: &[T]) -> T {
-    let mut acc = T::ZERO;
-    for (&a, &b) in x.iter().zip(y) {
-        acc += a * b;
-    }
-    acc
-}
-
 #[inline]
 fn finite<T: Real>(x: T, what: &'static str) -> Result<T> {
     if x.is_finite() {
@@ -284,11 +281,9 @@ impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S
     /// The entropy-only objective `J_H = d · H`, the discounted sum of the
     /// policy's entropies.
     pub fn j_entropy(&self) -> T {
-        let mut j = T::ZERO;
-        for s in 0..S {
-            j += self.ws.d[s] * self.ws.rows[s].entropy;
-        }
-        j
+        let mut h = [T::ZERO; S];
+        self.entropy_into(&mut h);
+        dot(&self.ws.d, &h)
     }
 
     /// The entropy weight `τ` of this evaluation.
@@ -342,8 +337,19 @@ impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S
 
     /// `H(π(·|s))` of every state.
     pub fn entropy_into(&self, out: &mut [T; S]) {
-        for (o, r) in out.iter_mut().zip(&self.ws.rows) {
-            *o = r.entropy;
+        if self.ws.has_log {
+            for (o, r) in out.iter_mut().zip(&self.ws.rows) {
+                *o = r.entropy;
+            }
+        } else {
+            // With τ = 0 the evaluation skipped the logarithms; recompute.
+            for (s, o) in out.iter_mut().enumerate() {
+                // The evaluation already validated the parameters and logits.
+                *o = self
+                    .policy
+                    .row_checked_params(s, true)
+                    .map_or(T::ZERO, |r| r.entropy);
+            }
         }
     }
 

@@ -43,6 +43,8 @@ pub struct Lu<T, const N: usize> {
     /// Row profiles: the non-zeros of (stored) row `i` lie in `lo[i]..hi[i]`.
     lo: [usize; N],
     hi: [usize; N],
+    /// `1 / U[k][k]`: the solves multiply instead of dividing.
+    inv_diag: [T; N],
     factored: bool,
 }
 
@@ -61,6 +63,7 @@ impl<T: Real, const N: usize> Lu<T, N> {
             swap: [0; N],
             lo: [0; N],
             hi: [N; N],
+            inv_diag: [T::ZERO; N],
             factored: false,
         }
     }
@@ -162,6 +165,7 @@ impl<T: Real, const N: usize> Lu<T, N> {
             let (top, bottom) = a.split_at_mut(k + 1);
             let pivot_row = &top[k][k + 1..end];
             let inv = T::ONE / top[k][k];
+            self.inv_diag[k] = inv;
             for (off, row) in bottom[..rows - k - 1].iter_mut().enumerate() {
                 let i = k + 1 + off;
                 if lo[i] > k {
@@ -205,7 +209,7 @@ impl<T: Real, const N: usize> Lu<T, N> {
             let end = self.hi[i];
             let (head, tail) = x.split_at_mut(i + 1);
             let xi = &mut head[i];
-            *xi = (*xi - dot(&a[i][i + 1..end], tail)) / a[i][i];
+            *xi = (*xi - dot(&a[i][i + 1..end], tail)) * self.inv_diag[i];
         }
         Ok(())
     }
@@ -220,7 +224,7 @@ impl<T: Real, const N: usize> Lu<T, N> {
         // Both triangular solves go by columns of the transpose, i.e. by
         // rows of the stored factors, over each row's profile.
         for k in 0..N {
-            let zk = y[k] / a[k][k];
+            let zk = y[k] * self.inv_diag[k];
             y[k] = zk;
             if zk != T::ZERO {
                 let end = self.hi[k];
@@ -278,8 +282,9 @@ impl<T: Real, const N: usize> Lu<T, N> {
     }
 }
 
+/// `Σ x_i y_i` over the shorter of the two slices.
 #[inline(always)]
-fn dot<T: Real>(x: &[T], y: &[T]) -> T {
+pub(crate) fn dot<T: Real>(x: &[T], y: &[T]) -> T {
     let mut acc = T::ZERO;
     for (&a, &b) in x.iter().zip(y) {
         acc += a * b;

@@ -66,6 +66,13 @@ impl<T: Real, const A: usize> SoftmaxRow<T, A> {
     /// with no logarithm of a probability.
     #[inline]
     pub fn from_logits(z: &[T; A], mix: T) -> Self {
+        Self::compute(z, mix, true)
+    }
+
+    /// As [`SoftmaxRow::from_logits`] when `with_log`; otherwise only `p` and
+    /// `π` are computed (no logarithm at all) and `log_pi`, `entropy` are 0.
+    #[inline]
+    pub(crate) fn compute(z: &[T; A], mix: T, with_log: bool) -> Self {
         let mut max = z[0];
         for &x in &z[1..] {
             max = max.max(x);
@@ -79,33 +86,40 @@ impl<T: Real, const A: usize> SoftmaxRow<T, A> {
         }
         // sum >= 1 (the max contributes exp(0)), so this is safe.
         let inv = T::ONE / sum;
-        let ln_sum = sum.ln();
         for x in p.iter_mut() {
             *x *= inv;
         }
         let mut pi = p;
-        let mut log_pi = [T::ZERO; A];
-        if mix == T::ZERO {
-            for (l, &x) in log_pi.iter_mut().zip(z) {
-                *l = x - max - ln_sum;
-            }
-        } else {
+        if mix != T::ZERO {
             let keep = T::ONE - mix;
             let floor = mix / T::from_usize(A);
-            for ((m, l), (&x, &pu)) in pi.iter_mut().zip(log_pi.iter_mut()).zip(z.iter().zip(&p)) {
+            for (m, &pu) in pi.iter_mut().zip(&p) {
                 *m = keep * pu + floor;
-                *l = if *m > T::ZERO {
-                    m.ln()
-                } else {
-                    // Only when mix / A underflows: fall back to the unmixed log.
-                    x - max - ln_sum + keep.ln()
-                };
             }
         }
+        let mut log_pi = [T::ZERO; A];
         let mut entropy = T::ZERO;
-        for (&m, &l) in pi.iter().zip(&log_pi) {
-            if m > T::ZERO {
-                entropy -= m * l;
+        if with_log {
+            let ln_sum = sum.ln();
+            if mix == T::ZERO {
+                for (l, &x) in log_pi.iter_mut().zip(z) {
+                    *l = x - max - ln_sum;
+                }
+            } else {
+                let keep = T::ONE - mix;
+                for ((l, &m), &x) in log_pi.iter_mut().zip(&pi).zip(z) {
+                    *l = if m > T::ZERO {
+                        m.ln()
+                    } else {
+                        // Only when mix / A underflows: the unmixed log.
+                        x - max - ln_sum + keep.ln()
+                    };
+                }
+            }
+            for (&m, &l) in pi.iter().zip(&log_pi) {
+                if m > T::ZERO {
+                    entropy -= m * l;
+                }
             }
         }
         Self {
@@ -363,18 +377,20 @@ impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S
     pub fn row(&self, s: usize) -> Result<SoftmaxRow<T, A>> {
         Self::check_state(s)?;
         self.check()?;
-        self.row_checked_params(s)
+        self.row_checked_params(s, true)
     }
 
-    /// As [`Softmax::row`], with the parameters already checked.
+    /// As [`Softmax::row`], with the parameters already checked; without
+    /// `with_log` the row has no logarithms and no entropy (see
+    /// [`SoftmaxRow::compute`]).
     #[inline]
-    pub(crate) fn row_checked_params(&self, s: usize) -> Result<SoftmaxRow<T, A>> {
+    pub(crate) fn row_checked_params(&self, s: usize, with_log: bool) -> Result<SoftmaxRow<T, A>> {
         let mut z = [T::ZERO; A];
         self.logits_unchecked(s, &mut z);
         if z.iter().any(|x| !x.is_finite()) {
             return Err(Error::LogitOverflow { state: s });
         }
-        Ok(SoftmaxRow::from_logits(&z, self.mix))
+        Ok(SoftmaxRow::compute(&z, self.mix, with_log))
     }
 
     /// The logits `z_a = Σ_f φ_f(s) θ[f][a]` of state `s`.
