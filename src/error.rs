@@ -85,6 +85,15 @@ pub enum Error {
         /// The number of states.
         states: usize,
     },
+    /// A gridworld cell `(row, col)` lies outside the `size x size` grid.
+    CellOutOfRange {
+        /// Row.
+        row: usize,
+        /// Column.
+        col: usize,
+        /// Side length of the grid.
+        size: usize,
+    },
     /// An action index was not below the number of actions.
     ActionOutOfRange {
         /// The action given.
@@ -169,6 +178,9 @@ impl fmt::Display for Error {
                     f,
                     "state {state} is out of range (there are {states} states)"
                 )
+            }
+            Error::CellOutOfRange { row, col, size } => {
+                write!(f, "cell ({row}, {col}) is outside the {size} x {size} grid")
             }
             Error::ActionOutOfRange { action, actions } => write!(
                 f,

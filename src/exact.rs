@@ -187,6 +187,9 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
             }
         }
         let j_tau = finite(dot(mdp.start(), &self.v), "J_tau")?;
+        all_finite(&self.v, "V")?;
+        all_finite(&self.d, "occupancy")?;
+        all_finite(self.q.as_flattened(), "Q")?;
         Ok(Evaluation {
             ws: self,
             mdp,
@@ -234,6 +237,14 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
         self.lu.factor_in_place(T::ONE)?;
         self.lu.solve_in_place(&mut self.v)?;
         finite(dot(mdp.start(), &self.v), "J")
+    }
+}
+
+#[inline]
+fn all_finite<T: Real>(xs: &[T], what: &'static str) -> Result<()> {
+    match xs.iter().all(|x| x.is_finite()) {
+        true => Ok(()),
+        false => Err(Error::NumericalOverflow { what }),
     }
 }
 
@@ -368,9 +379,15 @@ impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S
 
     /// The exact gradient of `J_τ` (paper eq. 3) with respect to the logits,
     /// `[s][a]`.
-    pub fn logit_gradient_into(&self, out: &mut [[T; A]; S]) {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NumericalOverflow`] if a component is not finite (then `out`
+    /// is untouched).
+    pub fn logit_gradient_into(&self, out: &mut [[T; A]; S]) -> Result<()> {
         let mix = self.policy.mix();
-        for (s, o) in out.iter_mut().enumerate() {
+        let mut acc = [[T::ZERO; A]; S];
+        for (s, o) in acc.iter_mut().enumerate() {
             let row = &self.ws.rows[s];
             row.logit_gradient(&self.ws.q[s], self.tau, mix, o);
             let d = self.ws.d[s];
@@ -378,6 +395,9 @@ impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S
                 *x *= d;
             }
         }
+        all_finite(acc.as_flattened(), "gradient")?;
+        *out = acc;
+        Ok(())
     }
 
     /// The exact gradient of `J_τ` (paper eq. 3) in the policy's flat layout
@@ -390,10 +410,7 @@ impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S
     pub fn gradient_into(&self, grad: &mut [T]) -> Result<()> {
         check_len("grad", grad.len(), F * A)?;
         let mut acc = [[T::ZERO; A]; F];
-        self.gradient_array(&mut acc);
-        if acc.as_flattened().iter().any(|x| !x.is_finite()) {
-            return Err(Error::NumericalOverflow { what: "gradient" });
-        }
+        self.gradient_array(&mut acc)?;
         grad.copy_from_slice(acc.as_flattened());
         Ok(())
     }
@@ -407,15 +424,17 @@ impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S
     pub fn gradient_torch_into(&self, grad: &mut [T]) -> Result<()> {
         check_len("grad", grad.len(), F * A)?;
         let mut acc = [[T::ZERO; A]; F];
-        self.gradient_array(&mut acc);
-        if acc.as_flattened().iter().any(|x| !x.is_finite()) {
-            return Err(Error::NumericalOverflow { what: "gradient" });
-        }
+        self.gradient_array(&mut acc)?;
         Softmax::<T, S, F, A, M>::to_torch_layout(acc.as_flattened(), grad)
     }
 
-    /// The gradient into a `[f][a]` array (zeroed first).
-    pub fn gradient_array(&self, grad: &mut [[T; A]; F]) {
+    /// The gradient into a `[f][a]` array.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NumericalOverflow`] if a component is not finite; `grad` is
+    /// then all zeros, never NaN.
+    pub fn gradient_array(&self, grad: &mut [[T; A]; F]) -> Result<()> {
         *grad = [[T::ZERO; A]; F];
         let mix = self.policy.mix();
         let mut g = [T::ZERO; A];
@@ -431,5 +450,10 @@ impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S
             }
             self.policy.accumulate_unchecked(s, &g, grad);
         }
+        if let Err(e) = all_finite(grad.as_flattened(), "gradient") {
+            *grad = [[T::ZERO; A]; F];
+            return Err(e);
+        }
+        Ok(())
     }
 }

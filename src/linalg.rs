@@ -253,12 +253,14 @@ impl<T: Real, const N: usize> Lu<T, N> {
     /// # Errors
     ///
     /// [`Error::NotFactored`] without a successful factorisation;
-    /// [`Error::NonFinite`] if `b` has a NaN or infinite entry (then `x` is
-    /// untouched).
+    /// [`Error::NonFinite`] if `b` has a NaN or infinite entry;
+    /// [`Error::NumericalOverflow`] if the solution overflows. `x` is
+    /// untouched on error.
     pub fn solve(&self, b: &[T; N], x: &mut [T; N]) -> Result<()> {
         crate::error::check_finite("b", b)?;
         let mut y = *b;
         self.solve_in_place(&mut y)?;
+        check_solution(&y)?;
         *x = y;
         Ok(())
     }
@@ -272,6 +274,7 @@ impl<T: Real, const N: usize> Lu<T, N> {
         crate::error::check_finite("c", c)?;
         let mut z = *c;
         self.solve_transpose_in_place(&mut z)?;
+        check_solution(&z)?;
         *y = z;
         Ok(())
     }
@@ -279,6 +282,13 @@ impl<T: Real, const N: usize> Lu<T, N> {
     /// `true` after a successful factorisation.
     pub fn is_factored(&self) -> bool {
         self.factored
+    }
+}
+
+fn check_solution<T: Real>(x: &[T]) -> Result<()> {
+    match x.iter().all(|v| v.is_finite()) {
+        true => Ok(()),
+        false => Err(Error::NumericalOverflow { what: "solution" }),
     }
 }
 

@@ -5,8 +5,10 @@
 //!   is on and the `libm` feature is off, in which case it uses the platform's
 //!   math through `std` (often faster, not bit-identical across targets).
 //! - `f32` uses the same rule, except that the `micromath` feature swaps in
-//!   micromath's fast approximations (a few ULP to ~1e-3 relative error;
-//!   never enable it where exact evaluation is promised).
+//!   micromath's fast approximations. They are coarse: `ln` is off by up to
+//!   ~0.12 absolute (e.g. `ln(0.3908)` gives -1.0556 instead of -0.9396), so
+//!   f32 exact evaluation loses its 1e-4 agreement with the reference data.
+//!   Never enable it where exact evaluation is promised.
 //!
 //! With the default features (`libm`) every target computes bit-identical
 //! results, so a firmware run can be compared bit for bit with the host.

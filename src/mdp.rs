@@ -334,8 +334,8 @@ impl<'a, T: Real> Gridworld<'a, T> {
     ///
     /// [`Error::ShapeMismatch`] for the wrong `S` or `A`;
     /// [`Error::InvalidProbability`] for `p_success` outside `[0, 1]`;
-    /// [`Error::StateOutOfRange`] for a reward cell outside the grid or a
-    /// start state that is not a cell; [`Error::NonFiniteReward`] for a NaN
+    /// [`Error::CellOutOfRange`] for a reward cell outside the grid;
+    /// [`Error::StateOutOfRange`] for a start state that is not a cell; [`Error::NonFiniteReward`] for a NaN
     /// or infinite reward; [`Error::InvalidDiscount`].
     pub fn build<const S: usize, const A: usize>(&self) -> Result<TabularMdp<T, S, A>> {
         let () = TabularMdp::<T, S, A>::SIZES_OK;
@@ -345,7 +345,14 @@ impl<'a, T: Real> Gridworld<'a, T> {
             expected: usize::MAX,
             found: S,
         })?;
-        if n == 0 || cells + 1 != S {
+        if n == 0 {
+            return Err(Error::ShapeMismatch {
+                what: "gridworld size (at least 1)",
+                expected: 1,
+                found: 0,
+            });
+        }
+        if cells + 1 != S {
             return Err(Error::ShapeMismatch {
                 what: "gridworld states (size² + 1)",
                 expected: cells.saturating_add(1),
@@ -373,9 +380,10 @@ impl<'a, T: Real> Gridworld<'a, T> {
         let mut terminal = [false; S];
         for cell in self.rewards {
             if cell.row >= n || cell.col >= n {
-                return Err(Error::StateOutOfRange {
-                    state: cell.row.saturating_mul(n).saturating_add(cell.col),
-                    states: cells,
+                return Err(Error::CellOutOfRange {
+                    row: cell.row,
+                    col: cell.col,
+                    size: n,
                 });
             }
             let s = n * cell.row + cell.col;

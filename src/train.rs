@@ -214,7 +214,7 @@ impl<T: Real, const F: usize, const A: usize> Trainer<T, F, A> {
         ws: &mut ExactWorkspace<T, S, A>,
     ) -> Result<TrainStep<T>> {
         let eval = ws.evaluate(mdp, policy, self.tau)?;
-        eval.gradient_array(&mut self.grad);
+        eval.gradient_array(&mut self.grad)?;
         let report = TrainStep {
             update: self.update,
             tau: self.tau,
