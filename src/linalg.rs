@@ -98,7 +98,7 @@ impl<T: Real, const N: usize> Lu<T, N> {
             self.lo[i] = lo.min(i);
             self.hi[i] = hi.max(i + 1);
         }
-        self.factor_in_place(scale)
+        self.factor_in_place(scale, true)
     }
 
     /// The storage and the row profiles, to assemble a matrix in place
@@ -116,10 +116,16 @@ impl<T: Real, const N: usize> Lu<T, N> {
     /// both).
     ///
     /// Row profiles make this a skyline elimination: rows whose first
-    /// non-zero lies right of column `k` are not visited at step `k`, and a
-    /// row update only spans the pivot row's non-zeros. Exact zeros are
+    /// non-zero lies right of column `k` are not visited at step `k` (an
+    /// active-row list holds the others), and a row update only spans the
+    /// pivot row's non-zeros. Exact zeros are
     /// never touched, so the result equals dense elimination bit for bit.
-    pub(crate) fn factor_in_place(&mut self, scale: T) -> Result<()> {
+    ///
+    /// Without `pivoting` the diagonal is always the pivot. That is exactly
+    /// what partial pivoting does on a column diagonally dominant matrix
+    /// (dominance survives elimination, so no row is ever larger than the
+    /// diagonal), and it skips the search.
+    pub(crate) fn factor_in_place(&mut self, scale: T, pivoting: bool) -> Result<()> {
         self.factored = false;
         let a = &mut self.lu;
         let lo = &mut self.lo;
@@ -127,24 +133,38 @@ impl<T: Real, const N: usize> Lu<T, N> {
         // The singularity threshold is relative to the largest entry, so
         // scaling the system does not change the verdict.
         let tiny = scale * T::EPSILON * T::from_usize(N);
-        // rows_end[k]: one past the last row whose profile starts at or left
-        // of column k. Row swaps only exchange rows inside that window, so
-        // it stays valid during elimination.
-        let mut rows_end = [0usize; N];
-        for (i, &l) in lo.iter().enumerate() {
-            rows_end[l] = rows_end[l].max(i + 1);
+        // The active rows at step k: rows below the diagonal whose profile
+        // starts at or left of column k (all others hold a zero in column k).
+        // Rows join in order of their profile's start (a counting sort);
+        // swaps only exchange active positions, so the list stays exact.
+        let mut count = [0usize; N];
+        for &l in lo.iter() {
+            count[l] += 1;
         }
+        let mut start = [0usize; N];
         for k in 1..N {
-            rows_end[k] = rows_end[k].max(rows_end[k - 1]);
+            start[k] = start[k - 1] + count[k - 1];
         }
+        let mut order = [0usize; N];
+        for (i, &l) in lo.iter().enumerate() {
+            order[start[l]] = i;
+            start[l] += 1;
+        }
+        let mut active = [0usize; N];
+        let mut n_active = 0;
+        let mut joined = 0;
         for k in 0..N {
-            let rows = rows_end[k].max(k + 1);
-            // Partial pivoting: the largest |a[i][k]| for i >= k (rows that
-            // start right of column k hold a zero there).
+            while joined < N && lo[order[joined]] <= k {
+                active[n_active] = order[joined];
+                n_active += 1;
+                joined += 1;
+            }
+            // Partial pivoting: the largest |a[i][k]| over the active rows
+            // (row k is one of them, as lo[k] <= k).
             let mut p = k;
             let mut best = a[k][k].abs();
-            for i in k + 1..rows {
-                if lo[i] <= k {
+            if pivoting {
+                for &i in &active[..n_active] {
                     let v = a[i][k].abs();
                     if v > best {
                         best = v;
@@ -161,16 +181,18 @@ impl<T: Real, const N: usize> Lu<T, N> {
                 lo.swap(p, k);
                 hi.swap(p, k);
             }
+            // Row k leaves the active list.
+            if let Some(j) = active[..n_active].iter().position(|&i| i == k) {
+                n_active -= 1;
+                active[j] = active[n_active];
+            }
             let end = hi[k];
             let (top, bottom) = a.split_at_mut(k + 1);
             let pivot_row = &top[k][k + 1..end];
             let inv = T::ONE / top[k][k];
             self.inv_diag[k] = inv;
-            for (off, row) in bottom[..rows - k - 1].iter_mut().enumerate() {
-                let i = k + 1 + off;
-                if lo[i] > k {
-                    continue;
-                }
+            for &i in &active[..n_active] {
+                let row = &mut bottom[i - k - 1];
                 let m = row[k];
                 if m == T::ZERO {
                     continue;

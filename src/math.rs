@@ -1,9 +1,11 @@
 //! The math backend: the one place that decides which implementation of the
 //! elementary functions the library uses.
 //!
-//! - `f64` always uses the pure-Rust [`libm`] crate, unless the `std` feature
-//!   is on and the `libm` feature is off, in which case it uses the platform's
-//!   math through `std` (often faster, not bit-identical across targets).
+//! - `f64` always uses pure-Rust math: the [`libm`] crate, except `exp`,
+//!   which is the crate's own table-driven version (`math/exp.rs`, < 1 ULP,
+//!   no division). When the `std` feature is on and the `libm` feature is off
+//!   it uses the platform's math through `std` instead (often faster, not
+//!   bit-identical across targets).
 //! - `f32` uses the same rule, except that the `micromath` feature swaps in
 //!   micromath's fast approximations. They are coarse: `ln` is off by up to
 //!   ~0.12 absolute (e.g. `ln(0.3908)` gives -1.0556 instead of -0.9396), so
@@ -13,11 +15,15 @@
 //! With the default features (`libm`) every target computes bit-identical
 //! results, so a firmware run can be compared bit for bit with the host.
 
+mod exp;
+
 #[cfg(any(feature = "libm", not(feature = "std")))]
 pub(crate) mod f64_impl {
+    /// Our table-driven `exp` (see `math/exp.rs`): pure Rust like the rest,
+    /// within 1 ULP, and without libm's division.
     #[inline(always)]
     pub fn exp(x: f64) -> f64 {
-        libm::exp(x)
+        super::exp::exp(x)
     }
     #[inline(always)]
     pub fn ln(x: f64) -> f64 {
