@@ -1,1 +1,248 @@
-fn main() {}
+//! Criterion benchmarks of exact evaluation, the exact gradient, training and
+//! the paper's §3.1 sweep on the 5 x 5 gridworld (26 states, 4 actions), with
+//! the torch-style tabular-with-bias policy (27 features), in `f64` and `f32`.
+//!
+//! Also a 26 x 26 LU + one solve of `I - γ P_π`, ours against nalgebra's.
+//!
+//! `cargo bench --bench exact` (under two minutes: the two sweeps alone take
+//! about 25 s);
+//! `cargo bench --bench exact -- --test` runs every routine once.
+
+use std::hint::black_box;
+use std::ops::ControlFlow;
+use std::time::Duration;
+
+use criterion::{Bencher, Criterion, SamplingMode, criterion_group, criterion_main};
+use nalgebra::{SMatrix, SVector};
+use policy_landscape::linalg::Lu;
+use policy_landscape::policy::{OneHotBias, Softmax};
+use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
+use policy_landscape::train::{Classification, TrainConfig, Trainer};
+use policy_landscape::{ExactWorkspace, Real, TabularMdp};
+use rand_core::{Rng, SeedableRng};
+
+const S: usize = 26;
+const F: usize = S + 1;
+const A: usize = 4;
+const P: usize = F * A;
+
+/// The paper's §3.1 sweep: seeds, step size, updates.
+const SEEDS: u64 = 100;
+const STEP_SIZE: f64 = 0.1;
+const UPDATES: usize = 1500;
+
+/// Always DOWN: the deterministic policy reaching the sub-optimal reward
+/// (footnote 2's threshold).
+const DOWN: [usize; S] = [3; S];
+
+type Policy<T> = Softmax<T, S, F, A, OneHotBias>;
+
+/// A torch-style `nn.Linear(26, 4)` initialisation: every parameter uniform
+/// in `±1/sqrt(26)`, drawn in `f64` from xoshiro256++ (so both scalars start
+/// from the same point up to rounding).
+fn init_params<T: Real>(policy: &mut Policy<T>, seed: u64) {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let bound = 1.0 / 26.0_f64.sqrt(); // 1/sqrt(in_features), as torch
+    let mut theta = [T::ZERO; P];
+    for x in &mut theta {
+        let u = f64::unit_from_u64(rng.next_u64());
+        *x = T::from_f64(bound * (2.0 * u - 1.0));
+    }
+    policy
+        .set_params(&theta)
+        .expect("finite initial parameters");
+}
+
+fn seeded_policy<T: Real>(seed: u64) -> Policy<T> {
+    let mut policy = Policy::<T>::tabular_with_bias();
+    init_params(&mut policy, seed);
+    policy
+}
+
+fn bench_objective<T: Real>(b: &mut Bencher<'_>, tau: f64) {
+    let mdp = TabularMdp::<T, S, A>::paper_gridworld();
+    let policy = seeded_policy::<T>(0);
+    let tau = T::from_f64(tau);
+    let mut ws = ExactWorkspace::new();
+    b.iter(|| {
+        let j = ws
+            .objective(black_box(&mdp), black_box(&policy), black_box(tau))
+            .expect("objective");
+        black_box(j)
+    });
+}
+
+fn bench_gradient<T: Real>(b: &mut Bencher<'_>, tau: f64) {
+    let mdp = TabularMdp::<T, S, A>::paper_gridworld();
+    let policy = seeded_policy::<T>(0);
+    let tau = T::from_f64(tau);
+    let mut ws = ExactWorkspace::new();
+    let mut grad = [T::ZERO; P];
+    b.iter(|| {
+        let eval = ws
+            .evaluate(black_box(&mdp), black_box(&policy), black_box(tau))
+            .expect("evaluate");
+        eval.gradient_into(&mut grad).expect("gradient");
+        black_box(&grad);
+    });
+}
+
+/// One `Trainer::step`. Every `UPDATES` steps the policy and trainer restart
+/// from the initial point, so the measured steps are those of a §3.1 run
+/// (the restart is a 108-number copy, amortised over 1500 steps).
+fn bench_train_step<T: Real>(b: &mut Bencher<'_>) {
+    let mdp = TabularMdp::<T, S, A>::paper_gridworld();
+    let init = seeded_policy::<T>(0);
+    let mut policy = init.clone();
+    let mut ws = ExactWorkspace::new();
+    let config = TrainConfig::new(T::from_f64(STEP_SIZE), UPDATES);
+    let mut trainer = Trainer::new(config).expect("valid config");
+    b.iter(|| {
+        if trainer.updates() == UPDATES {
+            policy.clone_from(&init);
+            trainer = Trainer::new(config).expect("valid config");
+        }
+        let report = trainer
+            .step(black_box(&mdp), &mut policy, &mut ws)
+            .expect("step");
+        black_box(report)
+    });
+}
+
+/// The whole §3.1 sweep, single-threaded: 100 seeds x 1500 exact updates,
+/// each run classified against the always-DOWN threshold. Returns the number
+/// of runs that found the better optimum.
+fn sweep<T: Real>(
+    mdp: &TabularMdp<T, S, A>,
+    ws: &mut ExactWorkspace<T, S, A>,
+    threshold: T,
+) -> usize {
+    let config = TrainConfig::new(T::from_f64(STEP_SIZE), UPDATES);
+    let mut policy = Policy::<T>::tabular_with_bias();
+    let mut optimal = 0;
+    for seed in 0..SEEDS {
+        init_params(&mut policy, seed);
+        let outcome = Trainer::new(config)
+            .expect("valid config")
+            .run(mdp, &mut policy, ws, |_| ControlFlow::Continue(()))
+            .expect("training run");
+        if Classification::classify(outcome.final_j_true, threshold) == Classification::Optimal {
+            optimal += 1;
+        }
+    }
+    optimal
+}
+
+fn bench_sweep<T: Real>(b: &mut Bencher<'_>) {
+    let mdp = TabularMdp::<T, S, A>::paper_gridworld();
+    let mut ws = ExactWorkspace::new();
+    let threshold = ws.deterministic_return(&mdp, &DOWN).expect("threshold");
+    b.iter(|| black_box(sweep(black_box(&mdp), &mut ws, threshold)));
+}
+
+/// `I - γ P_π` and `r_π` for the seed-0 policy (τ = 0), in `f64`.
+fn lu_system() -> ([[f64; S]; S], [f64; S]) {
+    let mdp = TabularMdp::<f64, S, A>::paper_gridworld();
+    let policy = seeded_policy::<f64>(0);
+    let mut ws = ExactWorkspace::new();
+    let eval = ws.evaluate(&mdp, &policy, 0.0).expect("evaluate");
+    let mut m = [[0.0; S]; S];
+    eval.p_pi_into(&mut m);
+    let gamma = mdp.gamma();
+    for (i, row) in m.iter_mut().enumerate() {
+        for x in row.iter_mut() {
+            *x *= -gamma;
+        }
+        row[i] += 1.0;
+    }
+    (m, *eval.reward())
+}
+
+fn bench_lu(c: &mut Criterion) {
+    let (m, r) = lu_system();
+
+    // Both factorisations must agree with each other before timing them.
+    let a = SMatrix::<f64, S, S>::from_fn(|i, j| m[i][j]);
+    let b = SVector::<f64, S>::from_column_slice(&r);
+    let x_na = a.lu().solve(&b).expect("nalgebra: non-singular");
+    let mut lu = Lu::<f64, S>::new();
+    lu.factor(&m).expect("ours: non-singular");
+    let mut x = [0.0; S];
+    lu.solve(&r, &mut x).expect("ours: solve");
+    let diff = x
+        .iter()
+        .zip(x_na.iter())
+        .fold(0.0_f64, |acc, (p, q)| acc.max((p - q).abs()));
+    assert!(diff < 1e-10, "LU solutions differ by {diff}");
+
+    let mut group = c.benchmark_group("nalgebra_lu_26");
+    group.bench_function("f64", |bench| {
+        bench.iter(|| {
+            let lu = black_box(a).lu();
+            black_box(lu.solve(black_box(&b)))
+        });
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("our_lu_26");
+    group.bench_function("f64", |bench| {
+        let mut lu = Lu::<f64, S>::new();
+        let mut x = [0.0; S];
+        bench.iter(|| {
+            lu.factor(black_box(&m)).expect("factor");
+            lu.solve(black_box(&r), &mut x).expect("solve");
+            black_box(&x);
+        });
+    });
+    group.finish();
+}
+
+fn micro(c: &mut Criterion) {
+    let mut group = c.benchmark_group("exact_j");
+    group.bench_function("f64", |b| bench_objective::<f64>(b, 0.0));
+    group.bench_function("f32", |b| bench_objective::<f32>(b, 0.0));
+    group.bench_function("f64_tau0.1", |b| bench_objective::<f64>(b, 0.1));
+    group.bench_function("f32_tau0.1", |b| bench_objective::<f32>(b, 0.1));
+    group.finish();
+
+    let mut group = c.benchmark_group("exact_gradient");
+    group.bench_function("f64", |b| bench_gradient::<f64>(b, 0.0));
+    group.bench_function("f32", |b| bench_gradient::<f32>(b, 0.0));
+    group.bench_function("f64_tau0.1", |b| bench_gradient::<f64>(b, 0.1));
+    group.bench_function("f32_tau0.1", |b| bench_gradient::<f32>(b, 0.1));
+    group.finish();
+
+    let mut group = c.benchmark_group("train_step");
+    group.bench_function("f64", bench_train_step::<f64>);
+    group.bench_function("f32", bench_train_step::<f32>);
+    group.finish();
+
+    bench_lu(c);
+}
+
+fn sweeps(c: &mut Criterion) {
+    let mut group = c.benchmark_group("sweep_100x1500");
+    // One iteration is ~1 s: ten flat samples of one iteration each (the
+    // target time is just above that, so criterion does not warn).
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(12));
+    group.bench_function("f64", bench_sweep::<f64>);
+    group.bench_function("f32", bench_sweep::<f32>);
+    group.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = micro, sweeps
+}
+criterion_main!(benches);
