@@ -123,6 +123,11 @@ pub enum Error {
         /// State.
         state: usize,
     },
+    /// Two accumulators of different probes cannot be merged.
+    IncompatibleMerge {
+        /// What differs (`alpha`, `dimension`, ...).
+        what: &'static str,
+    },
     /// A computation that started from valid input produced a NaN or an
     /// infinity (e.g. an overflowing gradient step).
     NumericalOverflow {
@@ -197,6 +202,9 @@ impl fmt::Display for Error {
             Error::NotFactored => write!(f, "solve called before a successful factorisation"),
             Error::LogitOverflow { state } => {
                 write!(f, "a logit of state {state} overflowed")
+            }
+            Error::IncompatibleMerge { what } => {
+                write!(f, "cannot merge accumulators whose {what} differ")
             }
             Error::NumericalOverflow { what } => {
                 write!(f, "{what} overflowed to a non-finite value")

@@ -22,6 +22,7 @@ pub mod exact;
 pub mod linalg;
 pub mod mdp;
 pub mod policy;
+pub mod probe;
 pub mod stats;
 pub mod train;
 

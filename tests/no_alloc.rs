@@ -86,3 +86,18 @@ fn ten_thousand_evaluations_allocate_nothing() {
     assert!(sum.is_finite());
     assert_eq!(allocations, 0, "the core allocated {allocations} times");
 }
+
+#[test]
+fn documented_sizes_of_the_core_types() {
+    use policy_landscape::linalg::Lu;
+    // S² + S (4 A + 5) scalars and 3 S indices (plus a flag and padding).
+    let scalars = 26 * 26 + 26 * (4 * 4 + 5);
+    let ws64 = std::mem::size_of::<ExactWorkspace<f64, 26, 4>>();
+    assert!(
+        ws64 >= scalars * 8 + 3 * 26 * 8 && ws64 <= scalars * 8 + 3 * 26 * 8 + 16,
+        "{ws64}"
+    );
+    assert!((10_300..10_500).contains(&ws64), "{ws64}");
+    let lu = std::mem::size_of::<Lu<f64, 26>>();
+    assert!(lu <= (26 * 26 + 26) * 8 + 3 * 26 * 8 + 8, "{lu}");
+}
