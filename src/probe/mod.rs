@@ -9,5 +9,22 @@
 //! case counts and a [`Verdict`].
 
 mod direction;
+mod histogram;
+mod quantile;
 
 pub use direction::{direction_into, direction_rng, standard_normal};
+pub use histogram::{Bins, LogHistogram};
+pub use quantile::P2Quantile;
+mod accumulator;
+mod driver;
+mod interpolate;
+mod moments;
+mod objective;
+mod verdict;
+
+pub use accumulator::{Accumulator, Estimate, GRADIENT_QUANTILES, PairErrors, Thresholds};
+pub use driver::{probe, start};
+pub use interpolate::{interpolate, interpolate_exact};
+pub use moments::Moments;
+pub use objective::{ExactObjective, ExactParts, FnObjective, Objective, from_fn};
+pub use verdict::{Cases, Verdict, VerdictKind};

@@ -1,0 +1,519 @@
+//! The streaming perturbation-statistics accumulator (paper §2.1.2).
+//!
+//! For each direction `d` the caller (or [`crate::probe::probe`]) pushes
+//! the pair `(D+, D−) = (O(θ0 + αd) − O(θ0), O(θ0 − αd) − O(θ0))`. The
+//! accumulator keeps, in fixed memory:
+//!
+//! - the calibrated projections of eq. 1–2: gradient `(D+ − D−) / 2α` and
+//!   curvature `(D+ + D−) / α²`, and the authors' plotting axes
+//!   `(D+ − D−) / √2`, `(D+ + D−) / √2`, each with count, mean, variance,
+//!   minimum and maximum;
+//! - the paper's cases (both negative, both positive, opposite signs, both
+//!   ≈ 0) and the signs of the curvature, where "≈ 0" and "negative" mean
+//!   *detectably* so (footnote 6): beyond `k` standard errors when the
+//!   evaluations come with standard errors, beyond a relative floor
+//!   otherwise;
+//! - a curvature histogram on symmetric log-spaced bins (no range needed in
+//!   advance) and P² quantiles of the gradient projection;
+//! - the curvature of the improving direction nearest the 90th percentile of
+//!   the improving gradient projections (footnote 5);
+//! - the zeroth-order estimates `‖∇O‖² ≈ n E[(∇O·d)²]` and
+//!   `tr H ≈ n E[dᵀHd]` with standard errors.
+//!
+//! Two accumulators of the same probe (same `α`, dimension, base value and
+//! thresholds) merge: counts, minima, maxima and the histogram exactly as if
+//! one had seen both streams, moments to rounding, quantiles approximately.
+
+use super::histogram::LogHistogram;
+use super::moments::Moments;
+use super::quantile::P2Quantile;
+use super::verdict::{Cases, Verdict};
+use crate::error::{Error, Result};
+use crate::real::Real;
+
+/// How a difference is judged "detectably" non-zero.
+///
+/// A difference `D` with standard error `se` is detectably non-zero when
+/// `|D| > k · se`; without standard errors (an exact objective) when
+/// `|D| > rel_floor · max(|O(θ0)|, 1)`, i.e. beyond what rounding in the
+/// evaluation of `O` can explain.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Thresholds<T> {
+    /// Standard errors a difference must exceed (default 2: about 95 %
+    /// one-sided confidence for normal noise).
+    pub k_sigma: T,
+    /// Relative floor for exact objectives (default `2^10 ε`: 2.3e-13 in
+    /// `f64`, 1.2e-4 in `f32`).
+    pub rel_floor: T,
+}
+
+impl<T: Real> Default for Thresholds<T> {
+    fn default() -> Self {
+        Self {
+            k_sigma: T::TWO,
+            rel_floor: T::EPSILON * T::from_f64(1024.0),
+        }
+    }
+}
+
+impl<T: Real> Thresholds<T> {
+    fn check(&self) -> Result<()> {
+        let ok = |x: T| x.is_finite() && x >= T::ZERO;
+        if ok(self.k_sigma) && ok(self.rel_floor) {
+            Ok(())
+        } else {
+            Err(Error::InvalidParameter {
+                what: "probe thresholds",
+            })
+        }
+    }
+}
+
+/// The standard errors of the three evaluations behind one pair.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PairErrors<T> {
+    /// Standard error of `O(θ0)`.
+    pub base: T,
+    /// Standard error of `O(θ0 + αd)`.
+    pub plus: T,
+    /// Standard error of `O(θ0 − αd)`.
+    pub minus: T,
+}
+
+/// An estimate with its standard error.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Estimate<T> {
+    /// The value.
+    pub value: T,
+    /// Its standard error (0 for an exact value).
+    pub std_error: T,
+}
+
+/// Streaming statistics of random-direction probes around one point `θ0`.
+///
+/// Fixed size (about 4.5 KB in `f64`), no allocation; see the module docs
+/// for what it keeps.
+///
+/// # Examples
+///
+/// ```
+/// use policy_landscape::probe::{Accumulator, VerdictKind};
+///
+/// // O(θ) = -(θ₀² + θ₁²) at θ0 = 0: every direction goes down.
+/// let mut acc = Accumulator::<f64>::new(0.1, 2, 0.0)?;
+/// for i in 0..50 {
+///     let t = i as f64 * 0.1;
+///     let d = [t.cos(), t.sin()];
+///     let o = |s: f64| -((s * 0.1 * d[0]).powi(2) + (s * 0.1 * d[1]).powi(2));
+///     acc.push(o(1.0), o(-1.0))?;
+/// }
+/// assert_eq!(acc.verdict().kind, VerdictKind::LocalMaximum);
+/// assert!((acc.curvature().mean().unwrap() + 2.0).abs() < 1e-12); // dᵀHd = -2
+/// # Ok::<(), policy_landscape::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Accumulator<T> {
+    alpha: T,
+    dim: usize,
+    base: T,
+    base_error: T,
+    thresholds: Thresholds<T>,
+    gradient: Moments<T>,
+    curvature: Moments<T>,
+    plot_x: Moments<T>,
+    plot_y: Moments<T>,
+    gradient_sq: Moments<T>,
+    cases: Cases,
+    histogram: LogHistogram<T>,
+    quantiles: [P2Quantile<T>; 3],
+    improving_q90: P2Quantile<T>,
+    /// The `(gradient, curvature)` of the improving direction nearest the
+    /// running 90th-percentile estimate.
+    improving_pick: Option<(T, T)>,
+}
+
+/// The quantiles of the gradient projection that are tracked.
+pub const GRADIENT_QUANTILES: [f64; 3] = [0.1, 0.5, 0.9];
+
+impl<T: Real> Accumulator<T> {
+    /// An empty accumulator for a probe of step `alpha` in dimension `dim`
+    /// around a point where the objective is `base = O(θ0)`, with default
+    /// [`Thresholds`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] for `alpha <= 0` or non-finite, or a
+    /// non-finite `base`; [`Error::LengthMismatch`] for `dim == 0`.
+    pub fn new(alpha: T, dim: usize, base: T) -> Result<Self> {
+        Self::with_thresholds(alpha, dim, base, Thresholds::default())
+    }
+
+    /// As [`Accumulator::new`] with explicit thresholds.
+    ///
+    /// # Errors
+    ///
+    /// As [`Accumulator::new`], and [`Error::InvalidParameter`] for negative
+    /// or non-finite thresholds.
+    pub fn with_thresholds(
+        alpha: T,
+        dim: usize,
+        base: T,
+        thresholds: Thresholds<T>,
+    ) -> Result<Self> {
+        let base = Estimate {
+            value: base,
+            std_error: T::ZERO,
+        };
+        Self::with_base(alpha, dim, base, thresholds)
+    }
+
+    /// As [`Accumulator::with_thresholds`] for a base value estimated with a
+    /// standard error (a Monte-Carlo objective).
+    ///
+    /// # Errors
+    ///
+    /// As [`Accumulator::with_thresholds`], and [`Error::InvalidParameter`]
+    /// for a negative or non-finite standard error.
+    pub fn with_base(
+        alpha: T,
+        dim: usize,
+        base: Estimate<T>,
+        thresholds: Thresholds<T>,
+    ) -> Result<Self> {
+        if !(base.std_error.is_finite() && base.std_error >= T::ZERO) {
+            return Err(Error::InvalidParameter {
+                what: "standard error",
+            });
+        }
+        let (base, base_error) = (base.value, base.std_error);
+        if !(alpha > T::ZERO && alpha.is_finite()) {
+            return Err(Error::InvalidParameter { what: "alpha" });
+        }
+        if !base.is_finite() {
+            return Err(Error::NonFinite {
+                what: "base value",
+                index: 0,
+            });
+        }
+        if dim == 0 {
+            return Err(Error::LengthMismatch {
+                what: "theta",
+                expected: 1,
+                found: 0,
+            });
+        }
+        thresholds.check()?;
+        let q = |p: f64| P2Quantile::new(T::from_f64(p));
+        Ok(Self {
+            alpha,
+            dim,
+            base,
+            base_error,
+            thresholds,
+            gradient: Moments::new(),
+            curvature: Moments::new(),
+            plot_x: Moments::new(),
+            plot_y: Moments::new(),
+            gradient_sq: Moments::new(),
+            cases: Cases::default(),
+            histogram: LogHistogram::new(),
+            quantiles: [
+                q(GRADIENT_QUANTILES[0])?,
+                q(GRADIENT_QUANTILES[1])?,
+                q(GRADIENT_QUANTILES[2])?,
+            ],
+            improving_q90: q(0.9)?,
+            improving_pick: None,
+        })
+    }
+
+    /// The probe step `α`.
+    pub fn alpha(&self) -> T {
+        self.alpha
+    }
+
+    /// The dimension `n` of the parameter space.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// `O(θ0)`.
+    pub fn base(&self) -> T {
+        self.base
+    }
+
+    /// The standard error of `O(θ0)` (0 for an exact objective).
+    pub fn base_error(&self) -> T {
+        self.base_error
+    }
+
+    /// The thresholds in use.
+    pub fn thresholds(&self) -> &Thresholds<T> {
+        &self.thresholds
+    }
+
+    /// Pushes the pair of one direction from an exact objective.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NonFinite`] (index 0 for `D+`, 1 for `D−`); the accumulator is
+    /// unchanged on error.
+    pub fn push(&mut self, d_plus: T, d_minus: T) -> Result<()> {
+        let floor = self.thresholds.rel_floor * self.base.abs().max(T::ONE);
+        self.push_with_tolerances(d_plus, d_minus, floor, floor, floor)
+    }
+
+    /// Pushes the pair of one direction whose three evaluations carry
+    /// standard errors (assumed independent, which over-states the error of
+    /// a difference under common random numbers: conservative).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NonFinite`] for a NaN or infinite difference or error,
+    /// [`Error::InvalidParameter`] for a negative error; unchanged on error.
+    pub fn push_with_errors(&mut self, d_plus: T, d_minus: T, errors: PairErrors<T>) -> Result<()> {
+        for (index, e) in [errors.base, errors.plus, errors.minus]
+            .into_iter()
+            .enumerate()
+        {
+            if !e.is_finite() {
+                return Err(Error::NonFinite {
+                    what: "standard error",
+                    index,
+                });
+            }
+            if e < T::ZERO {
+                return Err(Error::InvalidParameter {
+                    what: "standard error",
+                });
+            }
+        }
+        let k = self.thresholds.k_sigma;
+        let floor = self.thresholds.rel_floor * self.base.abs().max(T::ONE);
+        let b2 = errors.base * errors.base;
+        let t_plus = (k * (errors.plus * errors.plus + b2).sqrt()).max(floor);
+        let t_minus = (k * (errors.minus * errors.minus + b2).sqrt()).max(floor);
+        // D+ + D- = O+ + O- - 2 O0.
+        let t_sum = (k
+            * (errors.plus * errors.plus + errors.minus * errors.minus + T::from_f64(4.0) * b2)
+                .sqrt())
+        .max(floor);
+        self.push_with_tolerances(d_plus, d_minus, t_plus, t_minus, t_sum)
+    }
+
+    fn push_with_tolerances(
+        &mut self,
+        d_plus: T,
+        d_minus: T,
+        t_plus: T,
+        t_minus: T,
+        t_sum: T,
+    ) -> Result<()> {
+        for (index, d) in [d_plus, d_minus].into_iter().enumerate() {
+            if !d.is_finite() {
+                return Err(Error::NonFinite {
+                    what: "probe difference",
+                    index,
+                });
+            }
+        }
+        let two_alpha = T::TWO * self.alpha;
+        let g = (d_plus - d_minus) / two_alpha;
+        let c = (d_plus + d_minus) / (self.alpha * self.alpha);
+        let inv_sqrt2 = T::ONE / T::TWO.sqrt();
+        let x = (d_plus - d_minus) * inv_sqrt2;
+        let y = (d_plus + d_minus) * inv_sqrt2;
+        if !(g.is_finite() && c.is_finite() && (g * g).is_finite()) {
+            return Err(Error::NumericalOverflow {
+                what: "probe projection",
+            });
+        }
+        // Everything below is infallible: the accumulator changes only now.
+        self.histogram_push(c);
+        for q in self.quantiles.iter_mut() {
+            // g is finite, so P² cannot refuse it.
+            let _ = q.push(g);
+        }
+        if g > T::ZERO {
+            let _ = self.improving_q90.push(g);
+            if let Some(target) = self.improving_q90.estimate() {
+                let nearer = match self.improving_pick {
+                    None => true,
+                    Some((g0, _)) => (g - target).abs() < (g0 - target).abs(),
+                };
+                if nearer {
+                    self.improving_pick = Some((g, c));
+                }
+            }
+        }
+        self.gradient.push(g);
+        self.curvature.push(c);
+        self.plot_x.push(x);
+        self.plot_y.push(y);
+        self.gradient_sq.push(g * g);
+        self.cases.record(
+            sign(d_plus, t_plus),
+            sign(d_minus, t_minus),
+            sign(d_plus + d_minus, t_sum),
+        );
+        Ok(())
+    }
+
+    fn histogram_push(&mut self, c: T) {
+        // c is finite here, so the histogram cannot refuse it.
+        let _ = self.histogram.push(c);
+    }
+
+    /// Merges the accumulator of another shard of the same probe.
+    ///
+    /// Counts, cases, minima, maxima and the histogram become exactly those
+    /// of one accumulator fed both streams; means and variances agree to
+    /// rounding; the P² quantiles and the footnote-5 pick are approximations
+    /// (see [`P2Quantile::merge`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::IncompatibleMerge`] when `α`, the dimension, the base value
+    /// or the thresholds differ; unchanged on error.
+    pub fn merge(&mut self, other: &Self) -> Result<()> {
+        if self.alpha.to_bits_u64() != other.alpha.to_bits_u64() {
+            return Err(Error::IncompatibleMerge { what: "alpha" });
+        }
+        if self.dim != other.dim {
+            return Err(Error::IncompatibleMerge { what: "dimension" });
+        }
+        if self.base.to_bits_u64() != other.base.to_bits_u64()
+            || self.base_error.to_bits_u64() != other.base_error.to_bits_u64()
+        {
+            return Err(Error::IncompatibleMerge { what: "base value" });
+        }
+        if self.thresholds != other.thresholds {
+            return Err(Error::IncompatibleMerge { what: "thresholds" });
+        }
+        let mut quantiles = self.quantiles.clone();
+        for (q, o) in quantiles.iter_mut().zip(&other.quantiles) {
+            q.merge(o)?;
+        }
+        let mut improving_q90 = self.improving_q90.clone();
+        improving_q90.merge(&other.improving_q90)?;
+        self.quantiles = quantiles;
+        self.improving_q90 = improving_q90;
+        self.improving_pick = match (
+            self.improving_pick,
+            other.improving_pick,
+            self.improving_q90.estimate(),
+        ) {
+            (Some(a), Some(b), Some(t)) => Some(if (b.0 - t).abs() < (a.0 - t).abs() {
+                b
+            } else {
+                a
+            }),
+            (a, b, _) => a.or(b),
+        };
+        self.gradient.merge(&other.gradient);
+        self.curvature.merge(&other.curvature);
+        self.plot_x.merge(&other.plot_x);
+        self.plot_y.merge(&other.plot_y);
+        self.gradient_sq.merge(&other.gradient_sq);
+        self.cases.merge(&other.cases);
+        self.histogram.merge(&other.histogram);
+        Ok(())
+    }
+
+    /// Number of directions pushed.
+    pub fn count(&self) -> u64 {
+        self.gradient.count()
+    }
+
+    /// Gradient projections `(D+ − D−) / 2α ≈ ∇O·d` (eq. 1).
+    pub fn gradient(&self) -> &Moments<T> {
+        &self.gradient
+    }
+
+    /// Curvatures `(D+ + D−) / α² ≈ dᵀHd` (eq. 2).
+    pub fn curvature(&self) -> &Moments<T> {
+        &self.curvature
+    }
+
+    /// The authors' horizontal plotting axis `(D+ − D−) / √2`.
+    pub fn plot_x(&self) -> &Moments<T> {
+        &self.plot_x
+    }
+
+    /// The authors' vertical plotting axis `(D+ + D−) / √2`.
+    pub fn plot_y(&self) -> &Moments<T> {
+        &self.plot_y
+    }
+
+    /// The counts of the paper's cases.
+    pub fn cases(&self) -> &Cases {
+        &self.cases
+    }
+
+    /// The curvature histogram.
+    pub fn curvature_histogram(&self) -> &LogHistogram<T> {
+        &self.histogram
+    }
+
+    /// The P² estimate of the `p`-quantile of the gradient projection for
+    /// `p` in [`GRADIENT_QUANTILES`] (0.1, 0.5, 0.9); `None` for another `p`
+    /// or before any data.
+    pub fn gradient_quantile(&self, p: f64) -> Option<T> {
+        let i = GRADIENT_QUANTILES.iter().position(|&q| q == p)?;
+        self.quantiles[i].estimate()
+    }
+
+    /// Footnote 5: the `(gradient projection, curvature)` of the improving
+    /// direction (`∇O·d > 0`) whose gradient projection is nearest the 90th
+    /// percentile of the improving ones, a choice robust to outliers.
+    /// Streaming: "nearest" is judged against the running P² estimate when
+    /// the direction arrives. `None` until a direction improves.
+    pub fn improving_curvature(&self) -> Option<(T, T)> {
+        self.improving_pick
+    }
+
+    /// Zeroth-order estimate of `‖∇O‖²`: `n · mean((∇O·d)²)`, since
+    /// `E[(∇O·d)²] = ‖∇O‖² / n` for `d` uniform on the sphere. The standard
+    /// error is `n · sd / √count` (needs two directions).
+    pub fn gradient_norm_sq(&self) -> Option<Estimate<T>> {
+        let n = T::from_usize(self.dim);
+        Some(Estimate {
+            value: n * self.gradient_sq.mean()?,
+            std_error: n * self.gradient_sq.std_error()?,
+        })
+    }
+
+    /// Zeroth-order estimate of `tr H`: `n · mean(dᵀHd)`, since
+    /// `E[dᵀHd] = tr H / n`. The standard error is `n · sd / √count`.
+    pub fn hessian_trace(&self) -> Option<Estimate<T>> {
+        let n = T::from_usize(self.dim);
+        Some(Estimate {
+            value: n * self.curvature.mean()?,
+            std_error: n * self.curvature.std_error()?,
+        })
+    }
+
+    /// Classifies `θ0` from the cases seen (see [`Verdict`]).
+    pub fn verdict(&self) -> Verdict {
+        self.cases.verdict()
+    }
+}
+
+/// The detectable sign of `x` at tolerance `t`: -1, 0 or 1.
+#[inline]
+fn sign<T: Real>(x: T, t: T) -> i8 {
+    if x > t {
+        1
+    } else if x < -t {
+        -1
+    } else {
+        0
+    }
+}

@@ -1,0 +1,130 @@
+//! Linear interpolation `O((1 − a) θ0 + a θ1)` (paper §2.1.1).
+
+use super::accumulator::Estimate;
+use super::objective::{ExactObjective, ExactParts, Objective};
+use crate::error::{Error, Result, check_finite, check_len};
+use crate::policy::FeatureMap;
+use crate::real::Real;
+
+/// The `k`-th of `points` evenly spaced values from `a0` to `a1` (both
+/// included; one point is `a0`).
+fn abscissa<T: Real>(a0: T, a1: T, k: usize, points: usize) -> T {
+    if points < 2 {
+        a0
+    } else {
+        a0 + (a1 - a0) * (T::from_usize(k) / T::from_usize(points - 1))
+    }
+}
+
+fn check<T: Real>(
+    theta0: &[T],
+    theta1: &[T],
+    a0: T,
+    a1: T,
+    scratch: &[T],
+    points: usize,
+) -> Result<()> {
+    if theta0.is_empty() {
+        return Err(Error::LengthMismatch {
+            what: "theta0",
+            expected: 1,
+            found: 0,
+        });
+    }
+    check_len("theta1", theta1.len(), theta0.len())?;
+    check_len("scratch", scratch.len(), theta0.len())?;
+    check_finite("theta0", theta0)?;
+    check_finite("theta1", theta1)?;
+    if !(a0.is_finite() && a1.is_finite()) {
+        return Err(Error::InvalidParameter {
+            what: "interpolation range",
+        });
+    }
+    if points == 0 {
+        return Err(Error::LengthMismatch {
+            what: "interpolation points",
+            expected: 1,
+            found: 0,
+        });
+    }
+    Ok(())
+}
+
+#[inline]
+fn point<T: Real>(theta0: &[T], theta1: &[T], a: T, out: &mut [T]) {
+    for ((o, &x0), &x1) in out.iter_mut().zip(theta0).zip(theta1) {
+        *o = (T::ONE - a) * x0 + a * x1;
+    }
+}
+
+/// Evaluates `O((1 − a) θ0 + a θ1)` at `out.len()` evenly spaced `a` from
+/// `a0` to `a1`, writing `(a, estimate)` pairs. `scratch` holds the point
+/// (`n` scalars).
+///
+/// # Errors
+///
+/// [`Error::LengthMismatch`] for mismatched or empty slices or no points;
+/// [`Error::NonFinite`] for NaN parameters; [`Error::InvalidParameter`] for
+/// a non-finite range; the objective's errors.
+///
+/// # Examples
+///
+/// ```
+/// use policy_landscape::probe::{from_fn, interpolate, Estimate};
+///
+/// let mut o = from_fn(|t: &[f64]| Ok(t[0] * t[0]));
+/// let mut out = [(0.0, Estimate { value: 0.0, std_error: 0.0 }); 3];
+/// interpolate(&mut o, &[-1.0], &[1.0], 0.0, 1.0, &mut [0.0], &mut out)?;
+/// assert_eq!(out.map(|(a, e)| (a, e.value)), [(0.0, 1.0), (0.5, 0.0), (1.0, 1.0)]);
+/// # Ok::<(), policy_landscape::Error>(())
+/// ```
+pub fn interpolate<T: Real, O: Objective<T>>(
+    objective: &mut O,
+    theta0: &[T],
+    theta1: &[T],
+    a0: T,
+    a1: T,
+    scratch: &mut [T],
+    out: &mut [(T, Estimate<T>)],
+) -> Result<()> {
+    check(theta0, theta1, a0, a1, scratch, out.len())?;
+    let points = out.len();
+    for (k, o) in out.iter_mut().enumerate() {
+        let a = abscissa(a0, a1, k, points);
+        point(theta0, theta1, a, scratch);
+        *o = (a, objective.evaluate(scratch)?);
+    }
+    Ok(())
+}
+
+/// As [`interpolate`] on the exact objective, writing the true, the
+/// `τ`-regularised and the entropy-only value at each point, as the authors'
+/// notebook does.
+///
+/// # Errors
+///
+/// As [`interpolate`].
+pub fn interpolate_exact<
+    T: Real,
+    const S: usize,
+    const F: usize,
+    const A: usize,
+    M: FeatureMap<T, S, F>,
+>(
+    objective: &mut ExactObjective<'_, T, S, F, A, M>,
+    theta0: &[T],
+    theta1: &[T],
+    a0: T,
+    a1: T,
+    scratch: &mut [T],
+    out: &mut [(T, ExactParts<T>)],
+) -> Result<()> {
+    check(theta0, theta1, a0, a1, scratch, out.len())?;
+    let points = out.len();
+    for (k, o) in out.iter_mut().enumerate() {
+        let a = abscissa(a0, a1, k, points);
+        point(theta0, theta1, a, scratch);
+        *o = (a, objective.parts(scratch)?);
+    }
+    Ok(())
+}
