@@ -4,7 +4,6 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use policy_landscape::policy::OneHotBias;
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
@@ -13,19 +12,18 @@ use policy_landscape::{ExactWorkspace, Softmax, TabularMdp, TrainConfig, Trainer
 
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
 thread_local! {
-    // Only allocations made by the measuring thread count: the test harness
-    // may allocate on other threads meanwhile.
+    // Only allocations made by the measuring thread count, in a per-thread
+    // counter: the harness and the other tests allocate on other threads.
     static MEASURING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
 }
 
 // SAFETY: forwards every call to the system allocator unchanged.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if MEASURING.with(|m| m.get()) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            ALLOCATIONS.with(|n| n.set(n.get() + 1));
         }
         unsafe { System.alloc(layout) }
     }
@@ -34,7 +32,7 @@ unsafe impl GlobalAlloc for Counting {
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         if MEASURING.with(|m| m.get()) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            ALLOCATIONS.with(|n| n.set(n.get() + 1));
         }
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -44,11 +42,11 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 fn measure<R>(f: impl FnOnce() -> R) -> (R, usize) {
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = ALLOCATIONS.with(Cell::get);
     MEASURING.with(|m| m.set(true));
     let r = f();
     MEASURING.with(|m| m.set(false));
-    (r, ALLOCATIONS.load(Ordering::Relaxed) - before)
+    (r, ALLOCATIONS.with(Cell::get) - before)
 }
 
 #[test]
@@ -100,4 +98,62 @@ fn documented_sizes_of_the_core_types() {
     assert!((10_300..10_500).contains(&ws64), "{ws64}");
     let lu = std::mem::size_of::<Lu<f64, 26>>();
     assert!(lu <= (26 * 26 + 26) * 8 + 3 * 26 * 8 + 8, "{lu}");
+}
+
+#[test]
+fn an_exact_probe_and_an_interpolation_allocate_nothing() {
+    use policy_landscape::probe::{self, ExactObjective, ExactParts, Thresholds};
+    let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
+    let mut policy = Softmax::<f64, 26, 27, 4, OneHotBias>::tabular_with_bias();
+    policy.init_like_torch(&mut Xoshiro256PlusPlus::seed_from_u64(3));
+    policy.set_mix(0.2).unwrap();
+    let theta0 = *policy.theta();
+    let theta0 = theta0.as_flattened();
+    let theta1 = [0.5; 108];
+    let mut ws = ExactWorkspace::new();
+    let mut scratch = [0.0; 216];
+    let mut point = [0.0; 108];
+    let empty = ExactParts {
+        j_true: 0.0,
+        j_tau: 0.0,
+        j_entropy: 0.0,
+    };
+    let mut slice = [(0.0, empty); 11];
+    let (_, warmup) = measure(|| ());
+    assert_eq!(warmup, 0);
+    let mut objective = ExactObjective::new(&mdp, policy.clone(), &mut ws, 0.01).unwrap();
+    let (acc, a1) =
+        measure(|| probe::start(&mut objective, theta0, 0.5, Thresholds::default()).unwrap());
+    let mut acc = acc;
+    let (_, a2) = measure(|| {
+        probe::probe(&mut objective, theta0, 9, 0..500, &mut scratch, &mut acc).unwrap()
+    });
+    let mut other = probe::start(&mut objective, theta0, 0.5, Thresholds::default()).unwrap();
+    probe::probe(
+        &mut objective,
+        theta0,
+        9,
+        500..600,
+        &mut scratch,
+        &mut other,
+    )
+    .unwrap();
+    let (_, a3) = measure(|| acc.merge(&other).unwrap());
+    let (_, a4) = measure(|| {
+        probe::interpolate_exact(
+            &mut objective,
+            theta0,
+            &theta1,
+            0.0,
+            1.0,
+            &mut point,
+            &mut slice,
+        )
+        .unwrap()
+    });
+    let (verdict, a5) = measure(|| acc.verdict());
+    let allocations = a1 + a2 + a3 + a4 + a5;
+    assert_eq!(verdict.directions, 600);
+    assert!(slice.iter().all(|(_, p)| p.j_tau.is_finite()));
+    assert_eq!(allocations, 0, "the probe allocated {allocations} times");
 }
