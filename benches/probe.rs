@@ -159,6 +159,19 @@ fn bench_push<T: Real>(b: &mut Bencher<'_>) {
     });
 }
 
+/// As [`bench_push`] with the P² quantiles switched off.
+fn bench_push_no_quantiles<T: Real>(b: &mut Bencher<'_>) {
+    let pairs = synthetic_pairs::<T>(PAIRS, 1);
+    let mut acc = empty_accumulator::<T>();
+    acc.set_quantiles(false).expect("empty accumulator");
+    b.iter(|| {
+        for &(d_plus, d_minus) in black_box(&pairs) {
+            acc.push(d_plus, d_minus).expect("push");
+        }
+        black_box(acc.count())
+    });
+}
+
 fn bench_push_with_errors<T: Real>(b: &mut Bencher<'_>) {
     let pairs = synthetic_pairs::<T>(PAIRS, 1);
     let errors = synthetic_errors::<T>(PAIRS, 2);
@@ -251,6 +264,8 @@ fn accumulator(c: &mut Criterion) {
     group.throughput(Throughput::Elements(PAIRS as u64));
     group.bench_function("f64", bench_push::<f64>);
     group.bench_function("f32", bench_push::<f32>);
+    group.bench_function("f64_no_quantiles", bench_push_no_quantiles::<f64>);
+    group.bench_function("f32_no_quantiles", bench_push_no_quantiles::<f32>);
     group.finish();
 
     let mut group = c.benchmark_group("accumulator_push_with_errors");

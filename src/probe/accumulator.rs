@@ -127,13 +127,13 @@ pub struct Accumulator<T> {
     thresholds: Thresholds<T>,
     gradient: Moments<T>,
     curvature: Moments<T>,
-    plot_x: Moments<T>,
-    plot_y: Moments<T>,
     gradient_sq: Moments<T>,
     cases: Cases,
     histogram: LogHistogram<T>,
     quantiles: [P2Quantile<T>; 3],
     improving_q90: P2Quantile<T>,
+    /// Whether the P² quantiles (and the footnote-5 pick) are tracked.
+    track_quantiles: bool,
     /// The `(gradient, curvature)` of the improving direction nearest the
     /// running 90th-percentile estimate.
     improving_pick: Option<(T, T)>,
@@ -219,8 +219,6 @@ impl<T: Real> Accumulator<T> {
             thresholds,
             gradient: Moments::new(),
             curvature: Moments::new(),
-            plot_x: Moments::new(),
-            plot_y: Moments::new(),
             gradient_sq: Moments::new(),
             cases: Cases::default(),
             histogram: LogHistogram::new(),
@@ -230,6 +228,7 @@ impl<T: Real> Accumulator<T> {
                 q(GRADIENT_QUANTILES[2])?,
             ],
             improving_q90: q(0.9)?,
+            track_quantiles: true,
             improving_pick: None,
         })
     }
@@ -247,6 +246,28 @@ impl<T: Real> Accumulator<T> {
     /// `O(θ0)`.
     pub fn base(&self) -> T {
         self.base
+    }
+
+    /// Turns the P² quantiles (and with them the footnote-5 pick) off or on.
+    /// They are most of a push's cost; a device that needs only the cases,
+    /// the verdict and the moments can skip them.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] once directions have been pushed.
+    pub fn set_quantiles(&mut self, on: bool) -> Result<()> {
+        if self.count() > 0 {
+            return Err(Error::InvalidParameter {
+                what: "quantile tracking (set it before pushing)",
+            });
+        }
+        self.track_quantiles = on;
+        Ok(())
+    }
+
+    /// Whether the P² quantiles are tracked (the default).
+    pub fn tracks_quantiles(&self) -> bool {
+        self.track_quantiles
     }
 
     /// The standard error of `O(θ0)` (0 for an exact objective).
@@ -327,9 +348,6 @@ impl<T: Real> Accumulator<T> {
         let two_alpha = T::TWO * self.alpha;
         let g = (d_plus - d_minus) / two_alpha;
         let c = (d_plus + d_minus) / (self.alpha * self.alpha);
-        let inv_sqrt2 = T::ONE / T::TWO.sqrt();
-        let x = (d_plus - d_minus) * inv_sqrt2;
-        let y = (d_plus + d_minus) * inv_sqrt2;
         if !(g.is_finite() && c.is_finite() && (g * g).is_finite()) {
             return Err(Error::NumericalOverflow {
                 what: "probe projection",
@@ -337,6 +355,22 @@ impl<T: Real> Accumulator<T> {
         }
         // Everything below is infallible: the accumulator changes only now.
         self.histogram_push(c);
+        if self.track_quantiles {
+            self.push_quantiles(g, c);
+        }
+        self.gradient.push(g);
+        self.curvature.push(c);
+        self.gradient_sq.push(g * g);
+        self.cases.record(
+            sign(d_plus, t_plus),
+            sign(d_minus, t_minus),
+            sign(d_plus + d_minus, t_sum),
+        );
+        Ok(())
+    }
+
+    /// P² updates (about 20 ns each: most of a push's cost).
+    fn push_quantiles(&mut self, g: T, c: T) {
         for q in self.quantiles.iter_mut() {
             // g is finite, so P² cannot refuse it.
             let _ = q.push(g);
@@ -353,17 +387,6 @@ impl<T: Real> Accumulator<T> {
                 }
             }
         }
-        self.gradient.push(g);
-        self.curvature.push(c);
-        self.plot_x.push(x);
-        self.plot_y.push(y);
-        self.gradient_sq.push(g * g);
-        self.cases.record(
-            sign(d_plus, t_plus),
-            sign(d_minus, t_minus),
-            sign(d_plus + d_minus, t_sum),
-        );
-        Ok(())
     }
 
     fn histogram_push(&mut self, c: T) {
@@ -397,6 +420,11 @@ impl<T: Real> Accumulator<T> {
         if self.thresholds != other.thresholds {
             return Err(Error::IncompatibleMerge { what: "thresholds" });
         }
+        if self.track_quantiles != other.track_quantiles {
+            return Err(Error::IncompatibleMerge {
+                what: "quantile tracking",
+            });
+        }
         let mut quantiles = self.quantiles.clone();
         for (q, o) in quantiles.iter_mut().zip(&other.quantiles) {
             q.merge(o)?;
@@ -419,8 +447,6 @@ impl<T: Real> Accumulator<T> {
         };
         self.gradient.merge(&other.gradient);
         self.curvature.merge(&other.curvature);
-        self.plot_x.merge(&other.plot_x);
-        self.plot_y.merge(&other.plot_y);
         self.gradient_sq.merge(&other.gradient_sq);
         self.cases.merge(&other.cases);
         self.histogram.merge(&other.histogram);
@@ -442,14 +468,18 @@ impl<T: Real> Accumulator<T> {
         &self.curvature
     }
 
-    /// The authors' horizontal plotting axis `(D+ − D−) / √2`.
-    pub fn plot_x(&self) -> &Moments<T> {
-        &self.plot_x
+    /// The authors' horizontal plotting axis `(D+ − D−) / √2`
+    /// (`= √2 α · gradient`, so derived from [`Accumulator::gradient`]).
+    pub fn plot_x(&self) -> Moments<T> {
+        let k = T::TWO.sqrt() * self.alpha;
+        self.gradient.scaled(k).unwrap_or(self.gradient)
     }
 
-    /// The authors' vertical plotting axis `(D+ + D−) / √2`.
-    pub fn plot_y(&self) -> &Moments<T> {
-        &self.plot_y
+    /// The authors' vertical plotting axis `(D+ + D−) / √2`
+    /// (`= α² / √2 · curvature`).
+    pub fn plot_y(&self) -> Moments<T> {
+        let k = self.alpha * self.alpha / T::TWO.sqrt();
+        self.curvature.scaled(k).unwrap_or(self.curvature)
     }
 
     /// The counts of the paper's cases.

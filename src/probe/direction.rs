@@ -1,9 +1,10 @@
 //! Random directions uniform on the unit sphere, reproducible from
 //! `(seed, index)` alone (paper §2.1.2).
 //!
-//! Direction `i` of seed `s` is a vector of independent standard normals,
-//! normalised; its normals come from a xoshiro256++ generator seeded with a
-//! SplitMix64 hash of `(s, i)`. Nothing depends on the order in which
+//! Direction `i` of seed `s` is a vector of independent standard normals
+//! (Marsaglia's polar method, both normals of each pair used), normalised;
+//! its normals come from a xoshiro256++ generator seeded with a SplitMix64
+//! hash of `(s, i)`. Nothing depends on the order in which
 //! directions are drawn, so a probe can be split across threads, processes,
 //! devices or game-loop frames and give bit-identical results.
 
@@ -32,20 +33,24 @@ pub fn direction_rng(seed: u64, index: u64) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(key)
 }
 
-/// A standard normal sample by Marsaglia's polar method (no trigonometry;
-/// the rejection loop ends with probability 1 − (1 − π/4)^k after k rounds).
-pub fn standard_normal<T: Real, R: Rng + ?Sized>(rng: &mut R) -> T {
+/// A pair of independent standard normals by Marsaglia's polar method (no
+/// trigonometry; each round is accepted with probability π/4).
+#[inline]
+pub fn standard_normal_pair<T: Real, R: Rng + ?Sized>(rng: &mut R) -> (T, T) {
     loop {
         let u = T::TWO * uniform01::<T, R>(rng) - T::ONE;
         let v = T::TWO * uniform01::<T, R>(rng) - T::ONE;
         let s = u * u + v * v;
         if s > T::ZERO && s < T::ONE {
-            // One of the pair is used; the other is discarded so each
-            // normal consumes a whole number of rounds (simpler, and the
-            // stream of direction i is private anyway).
-            return u * (-T::TWO * s.ln() / s).sqrt();
+            let f = (-T::TWO * s.ln() / s).sqrt();
+            return (u * f, v * f);
         }
     }
+}
+
+/// One standard normal sample (the first of a [`standard_normal_pair`]).
+pub fn standard_normal<T: Real, R: Rng + ?Sized>(rng: &mut R) -> T {
+    standard_normal_pair(rng).0
 }
 
 /// Writes direction `index` of `seed` into `out`: a unit vector uniform on
@@ -81,10 +86,19 @@ pub fn direction_into<T: Real>(seed: u64, index: u64, out: &mut [T]) -> Result<(
     let mut rng = direction_rng(seed, index);
     loop {
         let mut norm_sq = T::ZERO;
-        for x in out.iter_mut() {
-            let z: T = standard_normal(&mut rng);
-            *x = z;
-            norm_sq += z * z;
+        // Both normals of each polar pair are used; an odd last coordinate
+        // takes the first of a fresh pair.
+        let mut chunks = out.chunks_exact_mut(2);
+        for pair in &mut chunks {
+            let (a, b) = standard_normal_pair::<T, _>(&mut rng);
+            pair[0] = a;
+            pair[1] = b;
+            norm_sq += a * a + b * b;
+        }
+        if let [last] = chunks.into_remainder() {
+            let a: T = standard_normal(&mut rng);
+            *last = a;
+            norm_sq += a * a;
         }
         // A zero vector has probability 0 (and f32 underflow almost so);
         // redraw from the same stream rather than divide by zero.
