@@ -12,7 +12,7 @@ mod direction;
 mod histogram;
 mod quantile;
 
-pub use direction::{direction_into, direction_rng, standard_normal, standard_normal_pair};
+pub use direction::{direction_into, direction_rng, standard_normal};
 pub use histogram::{Bins, LogHistogram};
 pub use quantile::P2Quantile;
 mod accumulator;
