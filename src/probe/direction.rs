@@ -34,7 +34,7 @@ pub fn direction_rng(seed: u64, index: u64) -> Xoshiro256PlusPlus {
 }
 
 /// Ziggurat layer edges `x[i]` for the standard normal with 256 layers
-/// (Marsaglia & Tsang 2000; Doornik 2005): `x[1] = r = 3.6541528853610088`,
+/// (Marsaglia & Tsang 2000; Doornik 2005): `x[1] = r = 3.654152885361009`,
 /// each layer of area `v = 0.00492867323399` under `f(x) = exp(−x²/2)`,
 /// `x[0] = v / f(r)` (the base layer with the tail), `x[256] = 0`; as `f64`
 /// bit patterns, computed with 120-bit arithmetic (mpmath).
@@ -299,7 +299,7 @@ const ZIGGURAT_X: [u64; 257] = [
 ];
 
 /// The tail boundary `r`.
-const ZIGGURAT_R: f64 = 3.6541528853610088;
+const ZIGGURAT_R: f64 = 3.654152885361009;
 
 #[inline(always)]
 fn zig_x(i: usize) -> f64 {
