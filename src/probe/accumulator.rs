@@ -284,8 +284,9 @@ impl<T: Real> Accumulator<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::NonFinite`] (index 0 for `D+`, 1 for `D−`); the accumulator is
-    /// unchanged on error.
+    /// [`Error::NonFinite`] (index 0 for `D+`, 1 for `D−`);
+    /// [`Error::NumericalOverflow`] if a projection overflows (e.g.
+    /// `D± = ±f64::MAX`). The accumulator is unchanged on error.
     pub fn push(&mut self, d_plus: T, d_minus: T) -> Result<()> {
         let floor = self.thresholds.rel_floor * self.base.abs().max(T::ONE);
         self.push_with_tolerances(d_plus, d_minus, floor, floor, floor)
@@ -298,7 +299,9 @@ impl<T: Real> Accumulator<T> {
     /// # Errors
     ///
     /// [`Error::NonFinite`] for a NaN or infinite difference or error,
-    /// [`Error::InvalidParameter`] for a negative error; unchanged on error.
+    /// [`Error::InvalidParameter`] for a negative error,
+    /// [`Error::NumericalOverflow`] if a projection overflows; unchanged on
+    /// error.
     pub fn push_with_errors(&mut self, d_plus: T, d_minus: T, errors: PairErrors<T>) -> Result<()> {
         for (index, e) in [errors.base, errors.plus, errors.minus]
             .into_iter()
