@@ -18,6 +18,7 @@ mod error;
 mod math;
 mod real;
 
+pub mod env;
 pub mod exact;
 pub mod linalg;
 pub mod mdp;

@@ -5,7 +5,9 @@
 //! vector at once.
 
 mod features;
+mod gaussian;
 mod softmax;
 
 pub use features::{DenseFeatures, FeatureMap, OneHot, OneHotBias};
+pub use gaussian::Gaussian;
 pub use softmax::{Softmax, SoftmaxRow};
