@@ -24,6 +24,7 @@ pub mod linalg;
 pub mod mdp;
 pub mod policy;
 pub mod probe;
+pub mod reinforce;
 pub mod stats;
 pub mod train;
 

@@ -1,0 +1,226 @@
+//! REINFORCE and the Monte-Carlo objective where the truth is known: the
+//! scalar linear-quadratic system with an affine Gaussian policy
+//! `u = k s + β + σ ε`, whose expected return and gradient are exact.
+
+use policy_landscape::Error;
+use policy_landscape::env::LinearQuadratic;
+use policy_landscape::policy::Gaussian;
+use policy_landscape::probe::Objective;
+use policy_landscape::reinforce::{
+    Estimator, MonteCarlo, ReinforceScratch, Rollouts, mean_return, reinforce_gradient,
+};
+
+const K: f64 = -0.6;
+const BETA: f64 = 0.15;
+const SIGMA: f64 = 0.4;
+const GAMMA: f64 = 0.97;
+
+fn system() -> LinearQuadratic<f64> {
+    let mut lq = LinearQuadratic::new(0.95, 0.4, 25).unwrap();
+    lq.noise = 0.3;
+    lq.m0 = 0.5;
+    lq.v0 = 0.8;
+    lq.rho = 0.2;
+    lq
+}
+
+fn policy() -> Gaussian<f64, 1, 2, 1> {
+    let mut p = Gaussian::<f64, 1, 2, 1>::affine();
+    p.set_params(&[K, BETA]).unwrap();
+    p.set_sigma(SIGMA).unwrap();
+    p
+}
+
+fn rollouts(episodes: usize, seed: u64) -> Rollouts<f64> {
+    Rollouts {
+        episodes,
+        gamma: GAMMA,
+        seed,
+        max_steps: 1000,
+    }
+}
+
+fn unbiased(episodes: usize, seed: u64) -> ([f64; 2], [f64; 2]) {
+    let mut env = system();
+    let mut scratch = ReinforceScratch::new();
+    let mut rewards = [0.0; 64];
+    let mut grad = [0.0; 2];
+    reinforce_gradient(
+        &mut env,
+        &policy(),
+        &rollouts(episodes, seed),
+        Estimator::Unbiased,
+        &mut scratch,
+        &mut rewards,
+        &mut grad,
+    )
+    .unwrap();
+    let mut se = [0.0; 2];
+    scratch.std_errors_into(episodes, &mut se).unwrap();
+    (grad, se)
+}
+
+#[test]
+fn unbiased_estimate_is_within_three_standard_errors_of_the_closed_form() {
+    let truth = system().expected_return(K, BETA, SIGMA, GAMMA).unwrap();
+    let (grad, se) = unbiased(20_000, 1);
+    for (what, est, se, want) in [
+        ("k", grad[0], se[0], truth.d_gain),
+        ("β", grad[1], se[1], truth.d_bias),
+    ] {
+        assert!(se > 0.0);
+        assert!(
+            (est - want).abs() < 3.0 * se,
+            "∂J/∂{what}: {est} ± {se}, exact {want}"
+        );
+    }
+}
+
+#[test]
+fn standard_error_falls_as_one_over_root_n() {
+    let (_, se_small) = unbiased(1_000, 2);
+    let (_, se_large) = unbiased(16_000, 3);
+    for j in 0..2 {
+        let ratio = se_small[j] / se_large[j];
+        assert!(
+            (ratio - 4.0).abs() < 0.6,
+            "component {j}: ratio {ratio}, expected 4"
+        );
+    }
+}
+
+#[test]
+fn normalized_estimate_points_uphill_and_ignores_reward_scale() {
+    let truth = system().expected_return(K, BETA, SIGMA, GAMMA).unwrap();
+    let run = |scale: f64| {
+        let mut env = system();
+        env.q *= scale;
+        env.rho *= scale;
+        let mut grad = [0.0; 2];
+        reinforce_gradient(
+            &mut env,
+            &policy(),
+            &rollouts(4_000, 4),
+            Estimator::Normalized,
+            &mut ReinforceScratch::new(),
+            &mut [0.0; 64],
+            &mut grad,
+        )
+        .unwrap();
+        grad
+    };
+    let g = run(1.0);
+    let exact = [truth.d_gain, truth.d_bias];
+    let dot = g[0] * exact[0] + g[1] * exact[1];
+    let cos = dot
+        / (g.iter().map(|x| x * x).sum::<f64>().sqrt()
+            * exact.iter().map(|x| x * x).sum::<f64>().sqrt());
+    assert!(cos > 0.9, "cosine with the exact gradient {cos}");
+    // Normalised advantages are invariant to scaling the rewards.
+    let g10 = run(10.0);
+    for j in 0..2 {
+        assert!(
+            (g10[j] - g[j]).abs() < 1e-6 * g[j].abs().max(1e-3),
+            "{g10:?} vs {g:?}"
+        );
+    }
+}
+
+#[test]
+fn monte_carlo_objective_uses_common_random_numbers() {
+    let truth = system().expected_return(K, BETA, SIGMA, GAMMA).unwrap();
+    let mut objective = MonteCarlo::new(system(), policy(), rollouts(8_000, 5)).unwrap();
+    let a = objective.evaluate(&[K, BETA]).unwrap();
+    let b = objective.evaluate(&[K, BETA]).unwrap();
+    assert_eq!(a, b, "the same seeds give the same batch");
+    assert!(
+        (a.value - truth.value).abs() < 4.0 * a.std_error,
+        "{a:?} vs {}",
+        truth.value
+    );
+    // Paired differences are far less noisy than the returns themselves.
+    let h = 0.05;
+    let plus = objective.evaluate(&[K + h, BETA]).unwrap().value;
+    let minus = objective.evaluate(&[K - h, BETA]).unwrap().value;
+    let fd = (plus - minus) / (2.0 * h);
+    assert!(
+        (fd - truth.d_gain).abs() < 0.1 * truth.d_gain.abs() + 0.05,
+        "{fd} vs {}",
+        truth.d_gain
+    );
+    let direct = mean_return(&mut system(), &policy(), &rollouts(8_000, 5)).unwrap();
+    assert_eq!(direct, a);
+}
+
+#[test]
+fn bad_input_is_an_error() {
+    let mut env = system();
+    let mut grad = [7.0; 2];
+    let mut det = policy();
+    det.set_sigma(0.0).unwrap();
+    let r = rollouts(10, 1);
+    let mut scratch = ReinforceScratch::new();
+    assert_eq!(
+        reinforce_gradient(
+            &mut env,
+            &det,
+            &r,
+            Estimator::Unbiased,
+            &mut scratch,
+            &mut [0.0; 64],
+            &mut grad
+        ),
+        Err(Error::InvalidParameter {
+            what: "sigma (REINFORCE needs sigma > 0)"
+        })
+    );
+    assert_eq!(
+        reinforce_gradient(
+            &mut env,
+            &policy(),
+            &r,
+            Estimator::Unbiased,
+            &mut scratch,
+            &mut [0.0; 10],
+            &mut grad
+        ),
+        Err(Error::InvalidParameter {
+            what: "rewards buffer (shorter than an episode)"
+        })
+    );
+    assert_eq!(
+        reinforce_gradient(
+            &mut env,
+            &policy(),
+            &r,
+            Estimator::Unbiased,
+            &mut scratch,
+            &mut [0.0; 64],
+            &mut [0.0; 3]
+        ),
+        Err(Error::LengthMismatch {
+            what: "grad",
+            expected: 2,
+            found: 3
+        })
+    );
+    assert_eq!(grad, [7.0; 2], "untouched on error");
+    let bad = Rollouts { episodes: 0, ..r };
+    assert_eq!(
+        mean_return(&mut env, &policy(), &bad),
+        Err(Error::InvalidParameter { what: "episodes" })
+    );
+    let bad = Rollouts { gamma: 1.5, ..r };
+    assert_eq!(
+        mean_return(&mut env, &policy(), &bad),
+        Err(Error::InvalidParameter { what: "gamma" })
+    );
+    let mut objective = MonteCarlo::new(system(), policy(), r).unwrap();
+    assert_eq!(
+        objective.evaluate(&[f64::NAN, 0.0]),
+        Err(Error::NonFinite {
+            what: "theta",
+            index: 0
+        })
+    );
+}
