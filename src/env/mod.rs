@@ -8,8 +8,12 @@
 use rand_core::Rng;
 
 mod linear_quadratic;
+mod mountain_car;
+mod pendulum;
 
 pub use linear_quadratic::{LinearQuadratic, LqReturn};
+pub use mountain_car::MountainCarContinuous;
+pub use pendulum::Pendulum;
 
 use crate::error::Result;
 use crate::real::Real;
