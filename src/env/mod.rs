@@ -32,6 +32,18 @@ pub struct Transition<T, const O: usize> {
     pub truncated: bool,
 }
 
+impl<const O: usize> Transition<f64, O> {
+    /// The same transition rounded to `f32` (observation and reward).
+    pub fn to_f32(self) -> Transition<f32, O> {
+        Transition {
+            observation: self.observation.map(|x| x as f32),
+            reward: self.reward as f32,
+            terminated: self.terminated,
+            truncated: self.truncated,
+        }
+    }
+}
+
 /// A continuous-control environment with `O` observation and `A` action
 /// dimensions.
 ///

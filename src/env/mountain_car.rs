@@ -443,12 +443,6 @@ impl Env<f32, 2, 1> for MountainCarContinuous {
     ///
     /// As for `Env<f64, 2, 1>`.
     fn step(&mut self, action: &[f32; 1]) -> Result<Transition<f32, 2>> {
-        let t = self.step_f32_action(action[0])?;
-        Ok(Transition {
-            observation: t.observation.map(|x| x as f32),
-            reward: t.reward as f32,
-            terminated: t.terminated,
-            truncated: t.truncated,
-        })
+        Ok(self.step_f32_action(action[0])?.to_f32())
     }
 }

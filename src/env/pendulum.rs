@@ -364,12 +364,6 @@ impl Env<f32, 3, 1> for Pendulum {
     ///
     /// As for `Env<f64, 3, 1>`.
     fn step(&mut self, action: &[f32; 1]) -> Result<Transition<f32, 3>> {
-        let t = self.step_f32_action(action[0])?;
-        Ok(Transition {
-            observation: t.observation.map(|x| x as f32),
-            reward: t.reward as f32,
-            terminated: t.terminated,
-            truncated: t.truncated,
-        })
+        Ok(self.step_f32_action(action[0])?.to_f32())
     }
 }

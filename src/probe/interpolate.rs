@@ -50,11 +50,27 @@ fn check<T: Real>(
     Ok(())
 }
 
-#[inline]
-fn point<T: Real>(theta0: &[T], theta1: &[T], a: T, out: &mut [T]) {
-    for ((o, &x0), &x1) in out.iter_mut().zip(theta0).zip(theta1) {
-        *o = (T::ONE - a) * x0 + a * x1;
+/// Checks the inputs, then fills `out` with `(a, f(θ(a)))` at evenly
+/// spaced `a`, `θ(a) = (1 − a) θ0 + a θ1` built in `scratch`.
+fn walk<T: Real, V>(
+    theta0: &[T],
+    theta1: &[T],
+    a0: T,
+    a1: T,
+    scratch: &mut [T],
+    out: &mut [(T, V)],
+    mut f: impl FnMut(&[T]) -> Result<V>,
+) -> Result<()> {
+    check(theta0, theta1, a0, a1, scratch, out.len())?;
+    let points = out.len();
+    for (k, o) in out.iter_mut().enumerate() {
+        let a = abscissa(a0, a1, k, points);
+        for ((x, &x0), &x1) in scratch.iter_mut().zip(theta0).zip(theta1) {
+            *x = (T::ONE - a) * x0 + a * x1;
+        }
+        *o = (a, f(scratch)?);
     }
+    Ok(())
 }
 
 /// Evaluates `O((1 − a) θ0 + a θ1)` at `out.len()` evenly spaced `a` from
@@ -87,14 +103,9 @@ pub fn interpolate<T: Real, O: Objective<T>>(
     scratch: &mut [T],
     out: &mut [(T, Estimate<T>)],
 ) -> Result<()> {
-    check(theta0, theta1, a0, a1, scratch, out.len())?;
-    let points = out.len();
-    for (k, o) in out.iter_mut().enumerate() {
-        let a = abscissa(a0, a1, k, points);
-        point(theta0, theta1, a, scratch);
-        *o = (a, objective.evaluate(scratch)?);
-    }
-    Ok(())
+    walk(theta0, theta1, a0, a1, scratch, out, |theta| {
+        objective.evaluate(theta)
+    })
 }
 
 /// As [`interpolate`] on the exact objective, writing the true, the
@@ -119,12 +130,7 @@ pub fn interpolate_exact<
     scratch: &mut [T],
     out: &mut [(T, ExactParts<T>)],
 ) -> Result<()> {
-    check(theta0, theta1, a0, a1, scratch, out.len())?;
-    let points = out.len();
-    for (k, o) in out.iter_mut().enumerate() {
-        let a = abscissa(a0, a1, k, points);
-        point(theta0, theta1, a, scratch);
-        *o = (a, objective.parts(scratch)?);
-    }
-    Ok(())
+    walk(theta0, theta1, a0, a1, scratch, out, |theta| {
+        objective.parts(theta)
+    })
 }
