@@ -215,59 +215,133 @@ pub struct GradientReport<T> {
     pub steps: usize,
 }
 
-/// Scratch of [`reinforce_gradient`]: the eligibility traces and the
-/// per-episode moments of the unbiased estimate (`F * A` scalars each).
-#[derive(Clone, Debug)]
-pub struct ReinforceScratch<T, const F: usize, const A: usize> {
-    trace: [[T; A]; F],
-    plain_trace: [[T; A]; F],
-    score: [[T; A]; F],
-    episode: [[T; A]; F],
-    sum: [[T; A]; F],
-    sum_sq: [[T; A]; F],
+/// Episodes are accumulated in chunks of this many, merged in order, so a
+/// batch split across threads (see [`parallel`]) sums in exactly the same
+/// order as one thread and gives bit-identical results.
+pub const CHUNK: usize = 16;
+
+/// The sums behind a REINFORCE estimate over a range of episodes;
+/// mergeable, so shards of a batch can run anywhere.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BatchSums<T, const F: usize, const A: usize> {
+    /// Σ_e of the per-episode unbiased estimates `Σ_t γ^t G_t ∇ln π_t`.
+    unbiased: [[T; A]; F],
+    /// Σ_e of their squares (for standard errors).
+    unbiased_sq: [[T; A]; F],
+    /// Σ over steps of `G_t ∇ln π_t` (no `γ^t`).
+    weighted: [[T; A]; F],
+    /// Σ over steps of `∇ln π_t`.
     score_sum: [[T; A]; F],
+    /// Σ over steps of `G_t` and `G_t²`.
+    g_sum: T,
+    g_sum_sq: T,
+    steps: usize,
+    episodes: usize,
+    returns: crate::probe::Moments<T>,
 }
 
-impl<T: Real, const F: usize, const A: usize> Default for ReinforceScratch<T, F, A> {
+impl<T: Real, const F: usize, const A: usize> Default for BatchSums<T, F, A> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<T: Real, const F: usize, const A: usize> ReinforceScratch<T, F, A> {
-    /// Zeroed scratch.
+impl<T: Real, const F: usize, const A: usize> BatchSums<T, F, A> {
+    /// Empty sums.
     pub const fn new() -> Self {
         Self {
-            trace: [[T::ZERO; A]; F],
-            plain_trace: [[T::ZERO; A]; F],
-            score: [[T::ZERO; A]; F],
-            episode: [[T::ZERO; A]; F],
-            sum: [[T::ZERO; A]; F],
-            sum_sq: [[T::ZERO; A]; F],
+            unbiased: [[T::ZERO; A]; F],
+            unbiased_sq: [[T::ZERO; A]; F],
+            weighted: [[T::ZERO; A]; F],
             score_sum: [[T::ZERO; A]; F],
+            g_sum: T::ZERO,
+            g_sum_sq: T::ZERO,
+            steps: 0,
+            episodes: 0,
+            returns: crate::probe::Moments::new(),
         }
     }
 
-    /// Per-component standard errors of the last [`Estimator::Unbiased`]
-    /// estimate (the spread of the per-episode estimates over `√N`), into
-    /// `out` (`F * A`).
+    /// Adds another shard's sums.
+    pub fn merge(&mut self, other: &Self) {
+        add_scaled(&mut self.unbiased, &other.unbiased, T::ONE);
+        add_scaled(&mut self.unbiased_sq, &other.unbiased_sq, T::ONE);
+        add_scaled(&mut self.weighted, &other.weighted, T::ONE);
+        add_scaled(&mut self.score_sum, &other.score_sum, T::ONE);
+        self.g_sum += other.g_sum;
+        self.g_sum_sq += other.g_sum_sq;
+        self.steps += other.steps;
+        self.episodes += other.episodes;
+        self.returns.merge(&other.returns);
+    }
+
+    /// Episodes summed.
+    pub fn episodes(&self) -> usize {
+        self.episodes
+    }
+
+    /// Steps summed.
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
+
+    /// The discounted returns of the episodes.
+    pub fn returns(&self) -> &crate::probe::Moments<T> {
+        &self.returns
+    }
+
+    /// The gradient estimate into `grad` (flat, `F * A`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`]; [`Error::InvalidParameter`] without
+    /// episodes; [`Error::NumericalOverflow`] for a non-finite estimate
+    /// (`grad` untouched on error).
+    pub fn gradient_into(&self, estimator: Estimator, grad: &mut [T]) -> Result<()> {
+        check_len("grad", grad.len(), F * A)?;
+        if self.episodes == 0 {
+            return Err(Error::InvalidParameter { what: "episodes" });
+        }
+        let episodes = T::from_usize(self.episodes);
+        let mut out = [[T::ZERO; A]; F];
+        match estimator {
+            Estimator::Unbiased => add_scaled(&mut out, &self.unbiased, T::ONE / episodes),
+            Estimator::Normalized => {
+                let n = T::from_usize(self.steps.max(1));
+                let mean = self.g_sum / n;
+                let std = (self.g_sum_sq / n - mean * mean).max(T::ZERO).sqrt();
+                let k = T::ONE / ((std + T::from_f64(1e-8)) * episodes);
+                // Σ_t (G_t − mean) ∇ln π_t / (std + ε), averaged over episodes.
+                add_scaled(&mut out, &self.weighted, k);
+                add_scaled(&mut out, &self.score_sum, -mean * k);
+            }
+        }
+        if out.as_flattened().iter().any(|x| !x.is_finite()) {
+            return Err(Error::NumericalOverflow { what: "gradient" });
+        }
+        grad.copy_from_slice(out.as_flattened());
+        Ok(())
+    }
+
+    /// Per-component standard errors of the [`Estimator::Unbiased`]
+    /// estimate (the spread of the per-episode estimates over `√N`).
     ///
     /// # Errors
     ///
     /// [`Error::LengthMismatch`] for `out`; [`Error::InvalidParameter`] with
     /// fewer than two episodes.
-    pub fn std_errors_into(&self, episodes: usize, out: &mut [T]) -> Result<()> {
+    pub fn std_errors_into(&self, out: &mut [T]) -> Result<()> {
         check_len("std errors", out.len(), F * A)?;
-        if episodes < 2 {
+        if self.episodes < 2 {
             return Err(Error::InvalidParameter {
                 what: "episodes (standard errors need two)",
             });
         }
-        let n = T::from_usize(episodes);
+        let n = T::from_usize(self.episodes);
         for ((o, &s), &s2) in out
             .iter_mut()
-            .zip(self.sum.as_flattened())
-            .zip(self.sum_sq.as_flattened())
+            .zip(self.unbiased.as_flattened())
+            .zip(self.unbiased_sq.as_flattened())
         {
             let mean = s / n;
             let var = ((s2 - n * mean * mean) / (n - T::ONE)).max(T::ZERO);
@@ -287,34 +361,25 @@ fn add_scaled<T: Real, const F: usize, const A: usize>(
     }
 }
 
-/// A REINFORCE estimate of the gradient of the discounted return with
-/// respect to the policy's parameters, into `grad` (flat, `F * A`).
-///
-/// `rewards` must hold at least the longest episode's steps (it is used for
-/// the per-step returns of [`Estimator::Normalized`]).
+/// Adds episodes `episodes` of the batch to `sums` (one pass per episode,
+/// eligibility traces on the stack, `rewards` for the per-step returns).
 ///
 /// # Errors
 ///
-/// As [`mean_return`]; [`Error::LengthMismatch`] for `grad`;
-/// [`Error::InvalidParameter`] when `σ = 0` (no score) or when an episode
-/// outgrows `rewards`; [`Error::NumericalOverflow`] for a non-finite
-/// estimate. `grad` is untouched on error.
-#[allow(clippy::too_many_arguments)]
-pub fn reinforce_gradient<T, E, const O: usize, const F: usize, const A: usize>(
+/// As [`reinforce_gradient`].
+pub fn accumulate_episodes<T, E, const O: usize, const F: usize, const A: usize>(
     env: &mut E,
     policy: &Gaussian<T, O, F, A>,
     rollouts: &Rollouts<T>,
-    estimator: Estimator,
-    scratch: &mut ReinforceScratch<T, F, A>,
+    episodes: core::ops::Range<usize>,
     rewards: &mut [T],
-    grad: &mut [T],
-) -> Result<GradientReport<T>>
+    sums: &mut BatchSums<T, F, A>,
+) -> Result<()>
 where
     T: Real,
     E: Env<T, O, A>,
 {
     rollouts.check()?;
-    check_len("grad", grad.len(), F * A)?;
     if policy.is_deterministic() {
         return Err(Error::InvalidParameter {
             what: "sigma (REINFORCE needs sigma > 0)",
@@ -322,19 +387,11 @@ where
     }
     let gamma = rollouts.gamma;
     let zero = [[T::ZERO; A]; F];
-    scratch.sum = zero;
-    scratch.sum_sq = zero;
-    scratch.score_sum = zero;
-    // Σ_t G_t ∇ln π_t over the batch (normalised estimator), and the batch
-    // statistics of G_t.
-    let mut weighted = zero;
-    let (mut g_sum, mut g_sum_sq, mut steps) = (T::ZERO, T::ZERO, 0usize);
-    let mut returns = crate::probe::Moments::new();
-    for e in 0..rollouts.episodes {
+    let mut out = sums.clone();
+    let mut score = zero;
+    for e in episodes {
         let mut rng = episode_rng(rollouts.seed, e as u64);
-        scratch.trace = zero;
-        scratch.plain_trace = zero;
-        scratch.episode = zero;
+        let (mut trace, mut plain_trace, mut episode) = (zero, zero, zero);
         let (mut ret, mut discount) = (T::ZERO, T::ONE);
         let capacity = rewards.len();
         let n = run_episode(
@@ -349,21 +406,20 @@ where
                     });
                 }
                 rewards[t] = r;
-                policy.score_into(obs, action, scratch.score.as_flattened_mut())?;
+                policy.score_into(obs, action, score.as_flattened_mut())?;
                 // Unbiased: Σ_t γ^t G_t ∇ln π_t = Σ_t' γ^t' r_t' Σ_{t≤t'} ∇ln π_t.
-                add_scaled(&mut scratch.trace, &scratch.score, T::ONE);
-                add_scaled(&mut scratch.episode, &scratch.trace, discount * r);
-                // Normalised: Σ_t G_t ∇ln π_t = Σ_t' r_t' Σ_{t≤t'} γ^(t'-t) ∇ln π_t.
-                for (p, &s) in scratch
-                    .plain_trace
+                add_scaled(&mut trace, &score, T::ONE);
+                add_scaled(&mut episode, &trace, discount * r);
+                // Normalised: Σ_t G_t ∇ln π_t = Σ_t' r_t' Σ_{t≤t'} γ^(t'−t) ∇ln π_t.
+                for (p, &g) in plain_trace
                     .as_flattened_mut()
                     .iter_mut()
-                    .zip(scratch.score.as_flattened())
+                    .zip(score.as_flattened())
                 {
-                    *p = gamma * *p + s;
+                    *p = gamma * *p + g;
                 }
-                add_scaled(&mut weighted, &scratch.plain_trace, r);
-                add_scaled(&mut scratch.score_sum, &scratch.score, T::ONE);
+                add_scaled(&mut out.weighted, &plain_trace, r);
+                add_scaled(&mut out.score_sum, &score, T::ONE);
                 ret += discount * r;
                 discount *= gamma;
                 Ok(())
@@ -373,45 +429,148 @@ where
         let mut g = T::ZERO;
         for &r in rewards[..n].iter().rev() {
             g = r + gamma * g;
-            g_sum += g;
-            g_sum_sq += g * g;
+            out.g_sum += g;
+            out.g_sum_sq += g * g;
         }
-        steps += n;
-        returns.push(ret);
-        for ((s, s2), &x) in scratch
-            .sum
+        out.steps += n;
+        out.episodes += 1;
+        out.returns.push(ret);
+        for ((s, s2), &x) in out
+            .unbiased
             .as_flattened_mut()
             .iter_mut()
-            .zip(scratch.sum_sq.as_flattened_mut())
-            .zip(scratch.episode.as_flattened())
+            .zip(out.unbiased_sq.as_flattened_mut())
+            .zip(episode.as_flattened())
         {
             *s += x;
             *s2 += x * x;
         }
     }
-    let episodes = T::from_usize(rollouts.episodes);
-    let mut out = zero;
-    match estimator {
-        Estimator::Unbiased => {
-            add_scaled(&mut out, &scratch.sum, T::ONE / episodes);
-        }
-        Estimator::Normalized => {
-            let n = T::from_usize(steps.max(1));
-            let mean = g_sum / n;
-            let std = (g_sum_sq / n - mean * mean).max(T::ZERO).sqrt();
-            let k = T::ONE / ((std + T::from_f64(1e-8)) * episodes);
-            // Σ_t (G_t − mean) ∇ln π_t / (std + ε), averaged over episodes.
-            add_scaled(&mut out, &weighted, k);
-            add_scaled(&mut out, &scratch.score_sum, -mean * k);
-        }
+    *sums = out;
+    Ok(())
+}
+
+/// A REINFORCE estimate of the gradient of the discounted return with
+/// respect to the policy's parameters, into `grad` (flat, `F * A`); the
+/// batch's sums are left in `sums` (for standard errors).
+///
+/// Episodes are summed in chunks of [`CHUNK`] merged in order, exactly as
+/// [`parallel::reinforce_gradient`] does on several threads.
+/// `rewards` must hold at least the longest episode's steps.
+///
+/// # Errors
+///
+/// As [`mean_return`]; [`Error::LengthMismatch`] for `grad`;
+/// [`Error::InvalidParameter`] when `σ = 0` (no score) or when an episode
+/// outgrows `rewards`; [`Error::NumericalOverflow`] for a non-finite
+/// estimate. `grad` is untouched on error.
+pub fn reinforce_gradient<T, E, const O: usize, const F: usize, const A: usize>(
+    env: &mut E,
+    policy: &Gaussian<T, O, F, A>,
+    rollouts: &Rollouts<T>,
+    estimator: Estimator,
+    sums: &mut BatchSums<T, F, A>,
+    rewards: &mut [T],
+    grad: &mut [T],
+) -> Result<GradientReport<T>>
+where
+    T: Real,
+    E: Env<T, O, A>,
+{
+    rollouts.check()?;
+    check_len("grad", grad.len(), F * A)?;
+    let mut total = BatchSums::new();
+    let mut start = 0;
+    while start < rollouts.episodes {
+        let end = (start + CHUNK).min(rollouts.episodes);
+        let mut chunk = BatchSums::new();
+        accumulate_episodes(env, policy, rollouts, start..end, rewards, &mut chunk)?;
+        total.merge(&chunk);
+        start = end;
     }
-    if out.as_flattened().iter().any(|x| !x.is_finite()) {
-        return Err(Error::NumericalOverflow { what: "gradient" });
+    total.gradient_into(estimator, grad)?;
+    let report = GradientReport {
+        mean_return: total.returns.mean().unwrap_or(T::ZERO),
+        return_std_error: total.returns.std_error().unwrap_or(T::ZERO),
+        steps: total.steps,
+    };
+    *sums = total;
+    Ok(report)
+}
+
+/// Batches on several threads (rayon), bit-identical to one thread.
+#[cfg(feature = "rayon")]
+pub mod parallel {
+    extern crate alloc;
+    extern crate std;
+
+    use alloc::vec;
+    use alloc::vec::Vec;
+
+    use rayon::prelude::*;
+
+    use super::{BatchSums, CHUNK, Estimator, GradientReport, Rollouts, accumulate_episodes};
+    use crate::env::Env;
+    use crate::error::Result;
+    use crate::policy::Gaussian;
+    use crate::real::Real;
+
+    /// As [`super::reinforce_gradient`], with the chunks of [`CHUNK`]
+    /// episodes spread over rayon's threads (each with a clone of `env` and
+    /// a reward buffer of `max_episode_len`), merged in chunk order: the
+    /// result does not depend on the number of threads and equals the
+    /// single-threaded one bit for bit.
+    ///
+    /// # Errors
+    ///
+    /// As [`super::reinforce_gradient`]; the first failing chunk's error.
+    pub fn reinforce_gradient<T, E, const O: usize, const F: usize, const A: usize>(
+        env: &E,
+        policy: &Gaussian<T, O, F, A>,
+        rollouts: &Rollouts<T>,
+        estimator: Estimator,
+        max_episode_len: usize,
+        sums: &mut BatchSums<T, F, A>,
+        grad: &mut [T],
+    ) -> Result<GradientReport<T>>
+    where
+        T: Real,
+        E: Env<T, O, A> + Clone + Send + Sync,
+    {
+        rollouts.check()?;
+        crate::error::check_len("grad", grad.len(), F * A)?;
+        let chunks: Vec<(usize, usize)> = (0..rollouts.episodes)
+            .step_by(CHUNK)
+            .map(|s| (s, (s + CHUNK).min(rollouts.episodes)))
+            .collect();
+        let parts: Vec<Result<BatchSums<T, F, A>>> = chunks
+            .par_iter()
+            .map(|&(start, end)| {
+                let mut env = env.clone();
+                let mut rewards = vec![T::ZERO; max_episode_len];
+                let mut chunk = BatchSums::new();
+                accumulate_episodes(
+                    &mut env,
+                    policy,
+                    rollouts,
+                    start..end,
+                    &mut rewards,
+                    &mut chunk,
+                )?;
+                Ok(chunk)
+            })
+            .collect();
+        let mut total = BatchSums::new();
+        for part in parts {
+            total.merge(&part?);
+        }
+        total.gradient_into(estimator, grad)?;
+        let report = GradientReport {
+            mean_return: total.returns().mean().unwrap_or(T::ZERO),
+            return_std_error: total.returns().std_error().unwrap_or(T::ZERO),
+            steps: total.steps(),
+        };
+        *sums = total;
+        Ok(report)
     }
-    grad.copy_from_slice(out.as_flattened());
-    Ok(GradientReport {
-        mean_return: returns.mean().unwrap_or(T::ZERO),
-        return_std_error: returns.std_error().unwrap_or(T::ZERO),
-        steps,
-    })
 }

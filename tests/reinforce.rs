@@ -7,7 +7,7 @@ use policy_landscape::env::LinearQuadratic;
 use policy_landscape::policy::Gaussian;
 use policy_landscape::probe::Objective;
 use policy_landscape::reinforce::{
-    Estimator, MonteCarlo, ReinforceScratch, Rollouts, mean_return, reinforce_gradient,
+    BatchSums, Estimator, MonteCarlo, Rollouts, mean_return, reinforce_gradient,
 };
 
 const K: f64 = -0.6;
@@ -42,7 +42,7 @@ fn rollouts(episodes: usize, seed: u64) -> Rollouts<f64> {
 
 fn unbiased(episodes: usize, seed: u64) -> ([f64; 2], [f64; 2]) {
     let mut env = system();
-    let mut scratch = ReinforceScratch::new();
+    let mut sums = BatchSums::new();
     let mut rewards = [0.0; 64];
     let mut grad = [0.0; 2];
     reinforce_gradient(
@@ -50,13 +50,14 @@ fn unbiased(episodes: usize, seed: u64) -> ([f64; 2], [f64; 2]) {
         &policy(),
         &rollouts(episodes, seed),
         Estimator::Unbiased,
-        &mut scratch,
+        &mut sums,
         &mut rewards,
         &mut grad,
     )
     .unwrap();
+    assert_eq!(sums.episodes(), episodes);
     let mut se = [0.0; 2];
-    scratch.std_errors_into(episodes, &mut se).unwrap();
+    sums.std_errors_into(&mut se).unwrap();
     (grad, se)
 }
 
@@ -102,7 +103,7 @@ fn normalized_estimate_points_uphill_and_ignores_reward_scale() {
             &policy(),
             &rollouts(4_000, 4),
             Estimator::Normalized,
-            &mut ReinforceScratch::new(),
+            &mut BatchSums::new(),
             &mut [0.0; 64],
             &mut grad,
         )
@@ -159,7 +160,7 @@ fn bad_input_is_an_error() {
     let mut det = policy();
     det.set_sigma(0.0).unwrap();
     let r = rollouts(10, 1);
-    let mut scratch = ReinforceScratch::new();
+    let mut scratch = BatchSums::new();
     assert_eq!(
         reinforce_gradient(
             &mut env,
@@ -223,4 +224,31 @@ fn bad_input_is_an_error() {
             index: 0
         })
     );
+}
+
+#[cfg(feature = "rayon")]
+#[test]
+fn threads_give_the_single_thread_result_bit_for_bit() {
+    use policy_landscape::reinforce::parallel;
+    for estimator in [Estimator::Unbiased, Estimator::Normalized] {
+        let r = rollouts(100, 8); // 100 episodes: 7 chunks, the last one short
+        let (mut a, mut b) = ([0.0; 2], [0.0; 2]);
+        let (mut sa, mut sb) = (BatchSums::new(), BatchSums::new());
+        let ra = reinforce_gradient(
+            &mut system(),
+            &policy(),
+            &r,
+            estimator,
+            &mut sa,
+            &mut [0.0; 64],
+            &mut a,
+        )
+        .unwrap();
+        let rb =
+            parallel::reinforce_gradient(&system(), &policy(), &r, estimator, 64, &mut sb, &mut b)
+                .unwrap();
+        assert_eq!(ra, rb);
+        assert_eq!(sa, sb);
+        assert_eq!(a.map(f64::to_bits), b.map(f64::to_bits));
+    }
 }
