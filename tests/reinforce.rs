@@ -252,3 +252,136 @@ fn threads_give_the_single_thread_result_bit_for_bit() {
         assert_eq!(a.map(f64::to_bits), b.map(f64::to_bits));
     }
 }
+
+mod sgd {
+    use super::*;
+    use policy_landscape::reinforce::{CurvatureProbe, SgdConfig, train_sgd};
+    use std::ops::ControlFlow;
+
+    fn config(updates: usize) -> SgdConfig<f64> {
+        SgdConfig {
+            learning_rate: 0.01,
+            updates,
+            rollouts: rollouts(64, 100),
+            estimator: Estimator::Unbiased,
+            eval_every: 10,
+            eval_rollouts: rollouts(200, 7),
+            curvature_every: 20,
+            curvature: CurvatureProbe {
+                alpha: 0.05,
+                directions: 20,
+                seed: 3,
+                rollouts: rollouts(200, 9),
+            },
+        }
+    }
+
+    fn start() -> Gaussian<f64, 1, 2, 1> {
+        let mut p = Gaussian::<f64, 1, 2, 1>::affine();
+        p.set_params(&[0.0, 0.0]).unwrap();
+        p.set_sigma(SIGMA).unwrap();
+        p
+    }
+
+    #[test]
+    fn sgd_climbs_the_exact_objective_and_reports_as_it_goes() {
+        let lq = system();
+        let mut policy = start();
+        let before = lq.expected_return(0.0, 0.0, SIGMA, GAMMA).unwrap().value;
+        let mut steps = Vec::new();
+        let n = train_sgd(
+            &mut system(),
+            &mut policy,
+            &config(60),
+            &mut [0.0; 64],
+            &mut [0.0; 4],
+            |s| {
+                steps.push(*s);
+                ControlFlow::Continue(())
+            },
+        )
+        .unwrap();
+        assert_eq!(n, 60);
+        let [k, beta] = [policy.params()[0], policy.params()[1]];
+        let after = lq.expected_return(k, beta, SIGMA, GAMMA).unwrap().value;
+        assert!(
+            after > before + 0.2 * before.abs(),
+            "J {before} -> {after} (k {k}, β {beta})"
+        );
+        // Deterministic evaluations every 10 updates, curvature every 20.
+        let evals: Vec<usize> = steps
+            .iter()
+            .filter(|s| s.deterministic.is_some())
+            .map(|s| s.update)
+            .collect();
+        assert_eq!(evals, [0, 10, 20, 30, 40, 50]);
+        let probes = steps
+            .iter()
+            .filter(|s| s.update % 20 == 0)
+            .filter(|s| s.curvature.is_some())
+            .count();
+        assert!(
+            probes >= 2,
+            "the curvature of an improving direction was recorded"
+        );
+        // Footnote 5 picks improving directions only.
+        assert!(
+            steps
+                .iter()
+                .filter_map(|s| s.curvature)
+                .all(|(g, _)| g > 0.0)
+        );
+        // The deterministic return of the first evaluation is the σ = 0
+        // closed form at (0, 0), within its standard error.
+        let det = steps[0].deterministic.unwrap();
+        let exact = lq.expected_return(0.0, 0.0, 0.0, GAMMA).unwrap().value;
+        assert!(
+            (det.value - exact).abs() < 4.0 * det.std_error,
+            "{det:?} vs {exact}"
+        );
+    }
+
+    #[test]
+    fn training_is_reproducible_and_stoppable() {
+        let run = |stop: Option<usize>| {
+            let mut policy = start();
+            train_sgd(
+                &mut system(),
+                &mut policy,
+                &config(30),
+                &mut [0.0; 64],
+                &mut [0.0; 4],
+                |s| {
+                    if Some(s.update) == stop {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                },
+            )
+            .map(|n| (n, policy.params().to_vec()))
+            .unwrap()
+        };
+        assert_eq!(run(None), run(None));
+        assert_eq!(run(Some(4)).0, 5);
+        assert_ne!(run(Some(4)).1, run(None).1);
+        let mut policy = start();
+        let bad = SgdConfig {
+            learning_rate: f64::NAN,
+            ..config(3)
+        };
+        assert_eq!(
+            train_sgd(
+                &mut system(),
+                &mut policy,
+                &bad,
+                &mut [0.0; 64],
+                &mut [0.0; 4],
+                |_| ControlFlow::Continue(())
+            ),
+            Err(Error::InvalidParameter {
+                what: "learning_rate"
+            })
+        );
+    }
+}
