@@ -216,7 +216,7 @@ pub struct GradientReport<T> {
 }
 
 /// Episodes are accumulated in chunks of this many, merged in order, so a
-/// batch split across threads (see [`parallel`]) sums in exactly the same
+/// batch split across threads (see `parallel`, feature `rayon`) sums in exactly the same
 /// order as one thread and gives bit-identical results.
 pub const CHUNK: usize = 16;
 
@@ -455,7 +455,7 @@ where
 /// batch's sums are left in `sums` (for standard errors).
 ///
 /// Episodes are summed in chunks of [`CHUNK`] merged in order, exactly as
-/// [`parallel::reinforce_gradient`] does on several threads.
+/// `parallel::reinforce_gradient` (feature `rayon`) does on several threads.
 /// `rewards` must hold at least the longest episode's steps.
 ///
 /// # Errors
