@@ -207,3 +207,16 @@ fn bad_input_is_an_error() {
         Err(Error::NumericalOverflow { what: "mean" })
     );
 }
+
+#[test]
+fn an_overflowing_score_is_an_error_found_by_fuzzing() {
+    // (a − μ)/σ² and the observation are finite, their product is not.
+    let mut pi = Gaussian::<f64, 1, 1, 1>::linear();
+    pi.set_sigma(1e-150).unwrap();
+    let mut g = [7.0];
+    assert_eq!(
+        pi.score_into(&[1e200], &[1e-10], &mut g),
+        Err(Error::NumericalOverflow { what: "score" })
+    );
+    assert_eq!(g, [7.0], "untouched on error");
+}

@@ -247,12 +247,18 @@ impl<T: Real, const O: usize, const F: usize, const A: usize> Gaussian<T, O, F, 
         if w.iter().any(|x| !x.is_finite()) {
             return Err(Error::NumericalOverflow { what: "score" });
         }
-        for (f, chunk) in grad.chunks_exact_mut(A).enumerate() {
+        let mut out = [[T::ZERO; A]; F];
+        for (f, row) in out.iter_mut().enumerate() {
             let phi = Self::feature(obs, f);
-            for (g, &wj) in chunk.iter_mut().zip(&w) {
+            for (g, &wj) in row.iter_mut().zip(&w) {
                 *g = phi * wj;
             }
         }
+        // φ · w can overflow although both are finite.
+        if out.as_flattened().iter().any(|x| !x.is_finite()) {
+            return Err(Error::NumericalOverflow { what: "score" });
+        }
+        grad.copy_from_slice(out.as_flattened());
         Ok(())
     }
 
