@@ -285,6 +285,15 @@ impl<T: Real, const F: usize, const A: usize> BatchSums<T, F, A> {
         self.steps
     }
 
+    /// The batch's return statistics and step count.
+    pub fn report(&self) -> GradientReport<T> {
+        GradientReport {
+            mean_return: self.returns.mean().unwrap_or(T::ZERO),
+            return_std_error: self.returns.std_error().unwrap_or(T::ZERO),
+            steps: self.steps,
+        }
+    }
+
     /// The discounted returns of the episodes.
     pub fn returns(&self) -> &crate::probe::Moments<T> {
         &self.returns
@@ -489,11 +498,7 @@ where
         start = end;
     }
     total.gradient_into(estimator, grad)?;
-    let report = GradientReport {
-        mean_return: total.returns.mean().unwrap_or(T::ZERO),
-        return_std_error: total.returns.std_error().unwrap_or(T::ZERO),
-        steps: total.steps,
-    };
+    let report = total.report();
     *sums = total;
     Ok(report)
 }
@@ -565,11 +570,7 @@ pub mod parallel {
             total.merge(&part?);
         }
         total.gradient_into(estimator, grad)?;
-        let report = GradientReport {
-            mean_return: total.returns().mean().unwrap_or(T::ZERO),
-            return_std_error: total.returns().std_error().unwrap_or(T::ZERO),
-            steps: total.steps(),
-        };
+        let report = total.report();
         *sums = total;
         Ok(report)
     }
