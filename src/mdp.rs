@@ -115,64 +115,7 @@ impl<T: Real, const S: usize, const A: usize> TabularMdp<T, S, A> {
     }
 
     fn validate(&mut self) -> Result<()> {
-        let tol = Self::row_tolerance();
-        for (s, rows) in self.p.iter().enumerate() {
-            for (a, row) in rows.iter().enumerate() {
-                let mut sum = T::ZERO;
-                let mut lo = S;
-                let mut hi = 0;
-                for (next, &x) in row.iter().enumerate() {
-                    if !x.is_finite() {
-                        return Err(Error::NonFiniteTransition {
-                            state: s,
-                            action: a,
-                            next,
-                        });
-                    }
-                    if x < T::ZERO {
-                        return Err(Error::NegativeProbability {
-                            state: s,
-                            action: a,
-                            next,
-                        });
-                    }
-                    if x > T::ZERO {
-                        lo = lo.min(next);
-                        hi = next + 1;
-                    }
-                    sum += x;
-                }
-                if !((sum - T::ONE).abs() <= tol) {
-                    return Err(Error::NotStochastic {
-                        state: s,
-                        action: a,
-                    });
-                }
-                // S <= u16::MAX is a compile-time invariant.
-                self.support[s][a] = [lo as u16, hi as u16];
-            }
-        }
-        for (s, rs) in self.r.iter().enumerate() {
-            if let Some(a) = rs.iter().position(|x| !x.is_finite()) {
-                return Err(Error::NonFiniteReward {
-                    state: s,
-                    action: a,
-                });
-            }
-        }
-        if !(self.gamma >= T::ZERO && self.gamma < T::ONE) {
-            return Err(Error::InvalidDiscount);
-        }
-        let mut sum = T::ZERO;
-        for (s, &x) in self.p0.iter().enumerate() {
-            if !x.is_finite() || x < T::ZERO {
-                return Err(Error::InvalidStartDistribution { index: s });
-            }
-            sum += x;
-        }
-        if !((sum - T::ONE).abs() <= tol) {
-            return Err(Error::InvalidStartDistribution { index: S });
-        }
+        self.support = T::validate_tabular(&self.p, &self.r, self.gamma, &self.p0)?;
         Ok(())
     }
 
@@ -647,3 +590,156 @@ impl<'a, T: Real> Chain<'a, T> {
         Ok(mdp)
     }
 }
+
+/// `[lo, hi)` of the non-zero next states of each `(s, a)`.
+pub(crate) type Support<const S: usize, const A: usize> = [[[u16; 2]; A]; S];
+
+/// The validation of [`TabularMdp::try_new`], written once per scalar as a
+/// `const fn` so that an MDP can also be validated at compile time (and live
+/// in a microcontroller's flash, see [`TabularMdp::try_new_const`]). The
+/// generic constructors reach it through the sealed part of [`Real`].
+macro_rules! const_tabular {
+    ($t:ident, $validate:ident) => {
+        pub(crate) const fn $validate<const S: usize, const A: usize>(
+            p: &[[[$t; S]; A]; S],
+            r: &[[$t; A]; S],
+            gamma: $t,
+            p0: &[$t; S],
+        ) -> Result<Support<S, A>> {
+            // `row_tolerance`: 8 max(S, 4) ε.
+            let tol = <$t>::EPSILON * (8 * if S > 4 { S } else { 4 }) as $t;
+            let mut support = [[[0u16; 2]; A]; S];
+            let mut s = 0;
+            while s < S {
+                let mut a = 0;
+                while a < A {
+                    let row = &p[s][a];
+                    let mut sum: $t = 0.0;
+                    let mut lo = S;
+                    let mut hi = 0;
+                    let mut next = 0;
+                    while next < S {
+                        let x = row[next];
+                        if !x.is_finite() {
+                            return Err(Error::NonFiniteTransition {
+                                state: s,
+                                action: a,
+                                next,
+                            });
+                        }
+                        if x < 0.0 {
+                            return Err(Error::NegativeProbability {
+                                state: s,
+                                action: a,
+                                next,
+                            });
+                        }
+                        if x > 0.0 {
+                            if next < lo {
+                                lo = next;
+                            }
+                            hi = next + 1;
+                        }
+                        sum += x;
+                        next += 1;
+                    }
+                    if !((sum - 1.0).abs() <= tol) {
+                        return Err(Error::NotStochastic {
+                            state: s,
+                            action: a,
+                        });
+                    }
+                    // S <= u16::MAX is a compile-time invariant of `TabularMdp`.
+                    support[s][a] = [lo as u16, hi as u16];
+                    a += 1;
+                }
+                s += 1;
+            }
+            let mut s = 0;
+            while s < S {
+                let mut a = 0;
+                while a < A {
+                    if !r[s][a].is_finite() {
+                        return Err(Error::NonFiniteReward {
+                            state: s,
+                            action: a,
+                        });
+                    }
+                    a += 1;
+                }
+                s += 1;
+            }
+            if !(gamma >= 0.0 && gamma < 1.0) {
+                return Err(Error::InvalidDiscount);
+            }
+            let mut sum: $t = 0.0;
+            let mut s = 0;
+            while s < S {
+                let x = p0[s];
+                if !x.is_finite() || x < 0.0 {
+                    return Err(Error::InvalidStartDistribution { index: s });
+                }
+                sum += x;
+                s += 1;
+            }
+            if !((sum - 1.0).abs() <= tol) {
+                return Err(Error::InvalidStartDistribution { index: S });
+            }
+            Ok(support)
+        }
+
+        impl<const S: usize, const A: usize> TabularMdp<$t, S, A> {
+            /// [`TabularMdp::try_new`] as a `const fn`, for `
+            #[doc = stringify!($t)]
+            /// ` only: an MDP validated at compile time can be a `static`, which
+            /// a microcontroller keeps in flash instead of RAM (the paper's
+            /// gridworld is 11.8 KB in `f32`). Same checks, same errors, same
+            /// result as `try_new`.
+            ///
+            /// # Errors
+            ///
+            /// As [`TabularMdp::try_new`]; in a `const` or `static` item, an
+            /// error can be turned into a compile error with `panic!`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use policy_landscape::TabularMdp;
+            ///
+            #[doc = concat!("type Coin = TabularMdp<", stringify!($t), ", 2, 1>;")]
+            ///
+            /// static COIN: Coin = match Coin::try_new_const(
+            ///     [[[0.5, 0.5]], [[0.0, 1.0]]],
+            ///     [[1.0], [0.0]],
+            ///     0.9,
+            ///     [1.0, 0.0],
+            /// ) {
+            ///     Ok(mdp) => mdp,
+            ///     Err(_) => panic!("invalid MDP"),
+            /// };
+            /// assert_eq!(COIN.rewards()[0][0], 1.0);
+            /// ```
+            pub const fn try_new_const(
+                p: [[[$t; S]; A]; S],
+                r: [[$t; A]; S],
+                gamma: $t,
+                p0: [$t; S],
+            ) -> Result<Self> {
+                let () = Self::SIZES_OK;
+                match $validate(&p, &r, gamma, &p0) {
+                    Ok(support) => Ok(Self {
+                        p,
+                        r,
+                        gamma,
+                        p0,
+                        support,
+                    }),
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    };
+}
+
+const_tabular!(f32, validate_f32);
+const_tabular!(f64, validate_f64);

@@ -11,9 +11,55 @@ use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAss
 use crate::math::{f32m, f64m};
 
 mod sealed {
-    pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
+    use crate::error::Result;
+    use crate::mdp::Support;
+
+    /// The sealed part of [`super::Real`]: per-scalar code that must be a
+    /// `const fn` and so cannot be written generically.
+    pub trait Sealed: Sized {
+        /// [`crate::TabularMdp`]'s validation; returns the support ranges.
+        fn validate_tabular<const S: usize, const A: usize>(
+            p: &[[[Self; S]; A]; S],
+            r: &[[Self; A]; S],
+            gamma: Self,
+            p0: &[Self; S],
+        ) -> Result<Support<S, A>>;
+
+        /// Edge `i` of the ziggurat's layers, in this precision.
+        fn ziggurat_x(i: usize) -> Self;
+    }
+
+    impl Sealed for f32 {
+        fn validate_tabular<const S: usize, const A: usize>(
+            p: &[[[Self; S]; A]; S],
+            r: &[[Self; A]; S],
+            gamma: Self,
+            p0: &[Self; S],
+        ) -> Result<Support<S, A>> {
+            crate::mdp::validate_f32(p, r, gamma, p0)
+        }
+
+        #[inline(always)]
+        fn ziggurat_x(i: usize) -> Self {
+            crate::probe::direction::ZIGGURAT_X_F32[i]
+        }
+    }
+
+    impl Sealed for f64 {
+        fn validate_tabular<const S: usize, const A: usize>(
+            p: &[[[Self; S]; A]; S],
+            r: &[[Self; A]; S],
+            gamma: Self,
+            p0: &[Self; S],
+        ) -> Result<Support<S, A>> {
+            crate::mdp::validate_f64(p, r, gamma, p0)
+        }
+
+        #[inline(always)]
+        fn ziggurat_x(i: usize) -> Self {
+            crate::probe::direction::ziggurat_x_f64(i)
+        }
+    }
 }
 
 /// A floating-point scalar: `f32` or `f64`.

@@ -298,55 +298,63 @@ const ZIGGURAT_X: [u64; 257] = [
     0x0000000000000000,
 ];
 
-/// The tail boundary `r`.
-const ZIGGURAT_R: f64 = 3.654152885361009;
+/// [`ZIGGURAT_X`] rounded to `f32`, for the `f32` sampler: it keeps `f64`
+/// arithmetic (software floating point on a Cortex-M4F) and the 2 KB `f64`
+/// table out of `f32` builds.
+pub(crate) const ZIGGURAT_X_F32: [f32; 257] = {
+    let mut t = [0.0_f32; 257];
+    let mut i = 0;
+    while i < 257 {
+        t[i] = f64::from_bits(ZIGGURAT_X[i]) as f32;
+        i += 1;
+    }
+    t
+};
 
+/// `x[i]` of the ziggurat in `f64`.
 #[inline(always)]
-fn zig_x(i: usize) -> f64 {
+pub(crate) fn ziggurat_x_f64(i: usize) -> f64 {
     f64::from_bits(ZIGGURAT_X[i])
 }
 
 /// A standard normal sample by the ziggurat method (Marsaglia & Tsang 2000,
 /// with Doornik's independent layer bits): one `u64` per sample in ~99 % of
-/// cases, no logarithm or square root on that path, the tail by Marsaglia's
-/// exact method. Computed in `f64`, then rounded to `T`.
+/// cases, no logarithm or square root on that path, the tail beyond
+/// `r = x[1]` by Marsaglia's exact method.
+///
+/// Computed in `T` with the layer table rounded to `T`, so an `f32` build
+/// (a microcontroller's) needs no `f64` arithmetic. The same generator state
+/// gives different `f32` and `f64` samples: the uniform in each layer has
+/// `T`'s precision (24 or 53 bits of the same word).
 #[inline]
 pub fn standard_normal<T: Real, R: Rng + ?Sized>(rng: &mut R) -> T {
-    T::from_f64(standard_normal_f64(rng))
-}
-
-#[inline]
-fn standard_normal_f64<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     loop {
         let bits = rng.next_u64();
-        // The low 8 bits pick the layer; the top 53 give u in [-1, 1).
+        // The low 8 bits pick the layer; the top 24 or 53 give u in [-1, 1).
         let i = (bits & 0xff) as usize;
-        let u = 2.0 * f64::unit_from_u64(bits) - 1.0;
-        let xi = zig_x(i);
+        let u = T::TWO * T::unit_from_u64(bits) - T::ONE;
+        let xi = T::ziggurat_x(i);
         let x = u * xi;
         // Inside the layer's inner rectangle: accept at once.
-        if x.abs() < zig_x(i + 1) {
+        let x1 = T::ziggurat_x(i + 1);
+        if x.abs() < x1 {
             return x;
         }
         if i == 0 {
-            // The tail beyond r (Marsaglia 1964): exact, rarely reached.
+            // The tail beyond r = x[1] (Marsaglia 1964): exact, rarely
+            // reached.
             loop {
-                let a = -(1.0 - f64::unit_from_u64(rng.next_u64())).ln() / ZIGGURAT_R;
-                let b = -(1.0 - f64::unit_from_u64(rng.next_u64())).ln();
+                let a = -(T::ONE - T::unit_from_u64(rng.next_u64())).ln() / x1;
+                let b = -(T::ONE - T::unit_from_u64(rng.next_u64())).ln();
                 if b + b > a * a {
-                    return if u < 0.0 {
-                        -(ZIGGURAT_R + a)
-                    } else {
-                        ZIGGURAT_R + a
-                    };
+                    return if u < T::ZERO { -(x1 + a) } else { x1 + a };
                 }
             }
         }
         // The wedge between the layer's rectangle and the curve.
-        let f0 = (-0.5 * xi * xi).exp();
-        let x1 = zig_x(i + 1);
-        let f1 = (-0.5 * x1 * x1).exp();
-        if f0 + f64::unit_from_u64(rng.next_u64()) * (f1 - f0) < (-0.5 * x * x).exp() {
+        let f0 = (-T::HALF * xi * xi).exp();
+        let f1 = (-T::HALF * x1 * x1).exp();
+        if f0 + T::unit_from_u64(rng.next_u64()) * (f1 - f0) < (-T::HALF * x * x).exp() {
             return x;
         }
     }

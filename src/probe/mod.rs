@@ -8,7 +8,7 @@
 //! merged); the accumulator gives the projections of eq. 1–2, the paper's
 //! case counts and a [`Verdict`].
 
-mod direction;
+pub(crate) mod direction;
 mod histogram;
 mod quantile;
 
