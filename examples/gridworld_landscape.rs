@@ -119,7 +119,7 @@ fn describe(label: &str, acc: &Accumulator<f64>) {
         c.both_positive,
         c.both_zero + c.zero_and_negative + c.zero_and_positive,
         v.kind,
-        v.interval
+        v.interval()
             .map(|(lo, hi)| format!(" [{lo:.3}, {hi:.3}]"))
             .unwrap_or_default()
     );

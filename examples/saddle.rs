@@ -18,7 +18,7 @@ fn report(name: &str, theta0: [f64; 2], acc: &Accumulator<f64>) {
     let v = acc.verdict();
     let c = acc.cases();
     println!("\nθ0 = ({}, {}): {name}", theta0[0], theta0[1]);
-    match v.interval {
+    match v.interval() {
         Some((lo, hi)) => println!(
             "  verdict: {:?} ({} of {} directions, 95 % interval [{lo:.3}, {hi:.3}])",
             v.kind, v.support, v.directions

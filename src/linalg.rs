@@ -62,7 +62,7 @@ impl<T: Real, const N: usize> Lu<T, N> {
             lu: [[T::ZERO; N]; N],
             swap: [0; N],
             lo: [0; N],
-            hi: [N; N],
+            hi: [0; N],
             inv_diag: [T::ZERO; N],
             factored: false,
         }

@@ -125,6 +125,10 @@ pub trait Real:
     fn to_f64(self) -> f64;
     /// Converts a count, rounding to nearest.
     fn from_usize(n: usize) -> Self;
+    /// `n` rounded to the nearest representable value.
+    fn from_u64(n: u64) -> Self;
+    /// `self as usize`: truncated towards zero, saturating, NaN to 0.
+    fn to_usize(self) -> usize;
     /// The raw bits, widened to 64 (for bit-exact comparisons).
     fn to_bits_u64(self) -> u64;
 
@@ -205,6 +209,14 @@ macro_rules! impl_real {
             #[inline(always)]
             fn from_usize(n: usize) -> Self {
                 n as $t
+            }
+            #[inline(always)]
+            fn from_u64(n: u64) -> Self {
+                n as $t
+            }
+            #[inline(always)]
+            fn to_usize(self) -> usize {
+                self as usize
             }
             #[inline(always)]
             fn to_bits_u64(self) -> u64 {

@@ -24,8 +24,8 @@ pub fn wilson_interval<T: Real>(successes: u64, trials: u64, z: T) -> Option<(T,
     if trials == 0 || successes > trials {
         return None;
     }
-    let n = T::from_f64(trials as f64);
-    let p = T::from_f64(successes as f64) / n;
+    let n = T::from_u64(trials);
+    let p = T::from_u64(successes) / n;
     let z2 = z * z;
     let denom = T::ONE + z2 / n;
     let centre = (p + z2 / (T::TWO * n)) / denom;

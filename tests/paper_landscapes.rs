@@ -32,7 +32,7 @@ fn saddle_function_verdicts_are_the_papers() {
     let (v, cases, trace) = verdict([-0.5, -2.0]);
     assert_eq!(v.kind, VerdictKind::LocalMaximum);
     assert_eq!(cases.improving(), 0);
-    let (lo, hi) = v.interval.unwrap();
+    let (lo, hi) = v.interval().unwrap();
     assert!(lo > 0.99 && hi == 1.0, "{lo} {hi}");
     // Quartic terms at α = 0.5 shift the curvature estimate from tr H = -8.5.
     assert!(trace.value < -4.0, "{trace:?}");

@@ -120,13 +120,13 @@ fn verdict_rules_and_wilson_intervals() {
 
     let v = verdict_of(&[]);
     assert_eq!((v.kind, v.support, v.directions), (Undetermined, 0, 0));
-    assert_eq!((v.interval, v.fraction()), (None, None));
+    assert_eq!((v.interval(), v.fraction()), (None, None));
 
     // 100 of 100 both negative: a local maximum, with the 95 % Wilson
     // interval [0.963, 1] for the probability a direction does not improve.
     let v = verdict_of(&[(neg, 100)]);
     assert_eq!((v.kind, v.support, v.directions), (LocalMaximum, 100, 100));
-    let (lo, hi) = v.interval.unwrap();
+    let (lo, hi) = v.interval().unwrap();
     assert_close("Wilson lo 100/100", lo, 0.963_006_5, 1e-6);
     assert_eq!(hi, 1.0);
     assert_eq!(v.fraction(), Some(1.0));
@@ -146,27 +146,27 @@ fn verdict_rules_and_wilson_intervals() {
     // Nothing detectable anywhere: flat.
     let v = verdict_of(&[(zero, 10)]);
     assert_eq!((v.kind, v.support), (Flat, 10));
-    let (lo, hi) = v.interval.unwrap();
+    let (lo, hi) = v.interval().unwrap();
     assert_close("Wilson lo 10/10", lo, 0.722_467_2, 1e-6);
     assert_eq!(hi, 1.0);
     // Both kinds of curvature: a saddle, whatever else is there.
     let v = verdict_of(&[(neg, 30), (pos, 20), (opp, 50)]);
     assert_eq!((v.kind, v.support, v.directions), (Saddle, 50, 100));
-    let (lo, hi) = v.interval.unwrap();
+    let (lo, hi) = v.interval().unwrap();
     assert_close("Wilson 50/100 lo", lo, 0.403_831_5, 1e-6);
     assert_close("Wilson 50/100 hi", hi, 0.596_168_5, 1e-6);
     assert_eq!(verdict_of(&[(neg, 1), (pos, 1), (zero, 98)]).kind, Saddle);
     // Opposite signs in at least half the directions: linear.
     let v = verdict_of(&[(opp, 60), (zero, 40)]);
     assert_eq!((v.kind, v.support), (Linear, 60));
-    let (lo, hi) = v.interval.unwrap();
+    let (lo, hi) = v.interval().unwrap();
     assert_close("Wilson 60/100 lo", lo, 0.502_002_6, 1e-6);
     assert_close("Wilson 60/100 hi", hi, 0.690_598_7, 1e-6);
     assert_eq!(verdict_of(&[(opp, 50), (neg, 50)]).kind, Linear);
     // Less than half: undetermined, with support 0.
     let v = verdict_of(&[(opp, 49), (neg, 51)]);
     assert_eq!((v.kind, v.support, v.directions), (Undetermined, 0, 100));
-    assert_eq!(v.interval, Some((0.0, v.interval.unwrap().1)));
+    assert_eq!(v.interval(), Some((0.0, v.interval().unwrap().1)));
     assert_eq!(verdict_of(&[(zneg, 1), (zpos, 1)]).kind, Undetermined);
 }
 

@@ -483,7 +483,7 @@ fn verdicts_on_quadratics() {
     assert_eq!(acc.cases().both_negative, 500);
     assert_eq!(acc.cases().curvature_negative, 500);
     assert_eq!(v.support, 500);
-    let (lo, hi) = v.interval.unwrap();
+    let (lo, hi) = v.interval().unwrap();
     assert!(lo > 0.99 && hi == 1.0, "{lo} {hi}");
 
     // Negative definite with a small gradient still moves up somewhere.

@@ -1,4 +1,4 @@
-//! Puts `memory.x` on the linker's path, links `defmt.x` into the defmt
+//! Puts `memory.x` (and an empty `device.x`) on the linker's path, links `defmt.x` into the defmt
 //! binary only, and writes the paper's gridworld as a compile-time constant
 //! (`$OUT_DIR/paper_gridworld.rs`): the library's own builder computes it
 //! here, on the build machine, and the firmware validates it again at compile
@@ -22,6 +22,9 @@ fn f32_literal(x: f32) -> String {
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     fs::copy("memory.x", out.join("memory.x")).expect("memory.x is readable");
+    // cortex-m-rt's `device` feature: the interrupt table is ours (one
+    // entry, see `src/lib.rs`), so `device.x` names no handler.
+    fs::write(out.join("device.x"), "").expect("OUT_DIR is writable");
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rerun-if-changed=memory.x");
     println!("cargo:rerun-if-changed=build.rs");

@@ -40,7 +40,7 @@ fuzz_target!(|input: Input| {
     assert_eq!(a.curvature().max(), whole.curvature().max());
     let v = a.verdict();
     assert_eq!(v.directions, whole.count());
-    if let Some((lo, hi)) = v.interval {
+    if let Some((lo, hi)) = v.interval() {
         assert!((0.0..=1.0).contains(&lo) && lo <= hi && hi <= 1.0);
     }
     let _ = (

@@ -88,7 +88,7 @@ impl<T: Real> Moments<T> {
         }
         // Re-express the other's sums relative to this shift.
         let delta = other.shift - self.shift;
-        let n_b = T::from_f64(other.count as f64);
+        let n_b = T::from_u64(other.count);
         self.sum_sq += other.sum_sq + T::TWO * delta * other.sum + n_b * delta * delta;
         self.sum += other.sum + n_b * delta;
         self.count += other.count;
@@ -115,15 +115,15 @@ impl<T: Real> Moments<T> {
 
     /// Mean.
     pub fn mean(&self) -> Option<T> {
-        (self.count > 0).then(|| self.shift + self.sum / T::from_f64(self.count as f64))
+        (self.count > 0).then(|| self.shift + self.sum / T::from_u64(self.count))
     }
 
     /// Unbiased sample variance (needs two values).
     pub fn variance(&self) -> Option<T> {
         (self.count > 1).then(|| {
-            let n = T::from_f64(self.count as f64);
+            let n = T::from_u64(self.count);
             let m2 = (self.sum_sq - self.sum * self.sum / n).max(T::ZERO);
-            m2 / T::from_f64((self.count - 1) as f64)
+            m2 / T::from_u64(self.count - 1)
         })
     }
 
@@ -134,8 +134,7 @@ impl<T: Real> Moments<T> {
 
     /// Standard error of the mean, `sd / √count` (needs two values).
     pub fn std_error(&self) -> Option<T> {
-        self.std_dev()
-            .map(|sd| sd / T::from_f64(self.count as f64).sqrt())
+        self.std_dev().map(|sd| sd / T::from_u64(self.count).sqrt())
     }
 
     /// Smallest value.

@@ -195,7 +195,7 @@ impl<T: Real> P2Quantile<T> {
                 let h = T::from_usize(m - 1) * self.p;
                 // `as` truncates towards zero (= floor for h >= 0) and
                 // saturates, so no index can leave the buffer.
-                let lo = (h.to_f64() as usize).min(m - 1);
+                let lo = h.to_usize().min(m - 1);
                 let frac = h - T::from_usize(lo);
                 Some(if lo + 1 < m {
                     lerp(self.heights[lo], self.heights[lo + 1], frac)
@@ -323,7 +323,7 @@ impl<T: Real> P2Quantile<T> {
             *n = n.saturating_add(1);
         }
         self.count = self.count.saturating_add(1);
-        let before = T::from_f64(self.count.saturating_sub(1) as f64);
+        let before = T::from_u64(self.count.saturating_sub(1));
         for (d, &dn) in self.desired.iter_mut().zip(&self.increments) {
             *d = T::ONE + before * dn;
         }
@@ -337,7 +337,7 @@ impl<T: Real> P2Quantile<T> {
     /// adjacent.
     fn adjust(&mut self, i: usize) {
         let n = &self.positions;
-        let d = self.desired[i] - T::from_f64(n[i] as f64);
+        let d = self.desired[i] - T::from_u64(n[i]);
         let gap_up = n[i + 1].saturating_sub(n[i]);
         let gap_down = n[i].saturating_sub(n[i - 1]);
         let up = d >= T::ONE && gap_up > 1;
@@ -347,9 +347,9 @@ impl<T: Real> P2Quantile<T> {
         }
         let q = &self.heights;
         let (qm, q0, qp) = (q[i - 1], q[i], q[i + 1]);
-        let nm = T::from_f64(n[i - 1] as f64);
-        let n0 = T::from_f64(n[i] as f64);
-        let np = T::from_f64(n[i + 1] as f64);
+        let nm = T::from_u64(n[i - 1]);
+        let n0 = T::from_u64(n[i]);
+        let np = T::from_u64(n[i + 1]);
         let s = if up { T::ONE } else { -T::ONE };
         // The P² (piecewise-parabolic) prediction, the paper's formula.
         let parabolic = q0
@@ -361,7 +361,7 @@ impl<T: Real> P2Quantile<T> {
             // Linear towards the neighbour: q0 + s (q_{i+s} − q0) / (n_{i+s} − n0);
             // the two signs cancel exactly.
             let (qn, gap) = if up { (qp, gap_up) } else { (qm, gap_down) };
-            let gap = T::from_f64(gap as f64);
+            let gap = T::from_u64(gap);
             let mut h = q0 + (qn - q0) / gap;
             if !h.is_finite() {
                 // (qn − q0) overflowed: the same point as a convex combination.
@@ -404,7 +404,7 @@ impl<T: Real> P2Quantile<T> {
         merged.heights[4] = self.heights[4].max(other.heights[4]);
         merged.positions[0] = 1;
         merged.positions[4] = total;
-        let before = T::from_f64(total.saturating_sub(1) as f64);
+        let before = T::from_u64(total.saturating_sub(1));
         for (d, &dn) in merged.desired.iter_mut().zip(&merged.increments) {
             *d = T::ONE + before * dn;
         }
@@ -416,7 +416,7 @@ impl<T: Real> P2Quantile<T> {
             let highest = total.saturating_sub(4 - i as u64);
             let pos = nearest.max(lowest).min(highest);
             merged.positions[i] = pos;
-            merged.heights[i] = inverse_rank(&breaks, &ranks, T::from_f64(pos as f64));
+            merged.heights[i] = inverse_rank(&breaks, &ranks, T::from_u64(pos));
         }
         Ok(merged)
     }
@@ -430,14 +430,14 @@ impl<T: Real> P2Quantile<T> {
             return T::ZERO;
         }
         if x >= q[4] {
-            return T::from_f64(self.count as f64);
+            return T::from_u64(self.count);
         }
         let mut j = 0;
         while j < 3 && x >= q[j + 1] {
             j += 1;
         }
-        let lo = T::from_f64(n[j] as f64);
-        let hi = T::from_f64(n[j + 1] as f64);
+        let lo = T::from_u64(n[j]);
+        let hi = T::from_u64(n[j + 1]);
         lerp(lo, hi, fraction(x, q[j], q[j + 1]))
     }
 }

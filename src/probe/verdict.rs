@@ -111,12 +111,10 @@ impl Cases {
         } else {
             (VerdictKind::Undetermined, 0)
         };
-        let interval = wilson_interval::<f64>(support, n, Z95);
         Verdict {
             kind,
             support,
             directions: n,
-            interval,
         }
     }
 }
@@ -140,8 +138,28 @@ pub enum VerdictKind {
     Undetermined,
 }
 
+impl VerdictKind {
+    /// The variant's name, for logs that avoid `core::fmt` (firmware).
+    ///
+    /// ```
+    /// use policy_landscape::probe::VerdictKind;
+    ///
+    /// assert_eq!(VerdictKind::LocalMaximum.name(), "LocalMaximum");
+    /// ```
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::LocalMaximum => "LocalMaximum",
+            Self::LocalMinimum => "LocalMinimum",
+            Self::Saddle => "Saddle",
+            Self::Linear => "Linear",
+            Self::Flat => "Flat",
+            Self::Undetermined => "Undetermined",
+        }
+    }
+}
+
 /// A verdict with the evidence behind it.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Verdict {
@@ -151,13 +169,20 @@ pub struct Verdict {
     pub support: u64,
     /// Directions seen.
     pub directions: u64,
-    /// 95 % Wilson interval of `support / directions` (`None` without data).
-    pub interval: Option<(f64, f64)>,
 }
 
 impl Verdict {
     /// `support / directions`, `None` without data.
     pub fn fraction(&self) -> Option<f64> {
         (self.directions > 0).then(|| self.support as f64 / self.directions as f64)
+    }
+
+    /// 95 % Wilson interval of `support / directions` (`None` without data).
+    ///
+    /// Computed on demand (in `f64`), so a build that never asks for it, such
+    /// as firmware on an FPU-less or single-precision core, carries no
+    /// double-precision arithmetic for it.
+    pub fn interval(&self) -> Option<(f64, f64)> {
+        wilson_interval::<f64>(self.support, self.directions, Z95)
     }
 }

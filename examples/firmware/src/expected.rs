@@ -26,9 +26,5 @@ pub const REPORT: Report = Report {
         kind: VerdictKind::Linear,
         support: 86,
         directions: 100,
-        interval: Some((
-            f64::from_bits(0x3fe8ea8583c2b96e),
-            f64::from_bits(0x3fed45859d085a7a),
-        )),
     },
 };

@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod expected;
+pub mod out;
 pub mod stack;
 pub mod timing;
 
@@ -14,27 +15,19 @@ use policy_landscape::TabularMdp;
 
 include!(concat!(env!("OUT_DIR"), "/paper_gridworld.rs"));
 
+unsafe extern "C" {
+    /// cortex-m-rt's default handler.
+    fn DefaultHandler();
+}
+
+/// The device interrupt vectors. The firmware enables no interrupt, so the
+/// table has the one entry cortex-m-rt's linker script requires, not 240
+/// (960 bytes of the 32 KB flash budget).
+#[unsafe(link_section = ".vector_table.interrupts")]
+#[unsafe(no_mangle)]
+static __INTERRUPTS: [unsafe extern "C" fn(); 1] = [DefaultHandler];
+
 /// Whether `got` is the host's result (`expected::REPORT`), bit for bit.
 pub fn matches_host(got: &check::Report) -> bool {
     got.same_bits(&expected::REPORT)
-}
-
-/// `x` with six decimals through integer formatting only, which keeps
-/// core's float formatting (several KB of flash) out of the semihosting
-/// binary. Exact for `|x| < 9.2e12`; saturates beyond.
-pub struct Fixed(pub f32);
-
-impl core::fmt::Display for Fixed {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let x = self.0;
-        if x.is_nan() {
-            return f.write_str("NaN");
-        }
-        // f64 holds every f32 exactly; round half away from zero.
-        let micro = x as f64 * 1e6;
-        let micro = if micro < 0.0 { micro - 0.5 } else { micro + 0.5 } as i64;
-        let sign = if micro < 0 { "-" } else { "" };
-        let m = micro.unsigned_abs();
-        write!(f, "{sign}{}.{:06}", m / 1_000_000, m % 1_000_000)
-    }
 }

@@ -10,114 +10,125 @@
 #![no_std]
 #![no_main]
 
+use core::panic::PanicInfo;
+
 use cortex_m_rt::entry;
-use cortex_m_semihosting::{debug, hprintln};
-use panic_semihosting as _;
-use policy_landscape::probe::Cases;
+use cortex_m_semihosting::debug;
+use policy_landscape_firmware::out::Out;
 use policy_landscape_firmware::{
-    Fixed, PAPER_GRIDWORLD, check, expected, matches_host, stack, timing::Ticks,
+    PAPER_GRIDWORLD, check, expected, matches_host, stack, timing::Ticks,
 };
 
 #[entry]
 fn main() -> ! {
     stack::paint();
+    let mut out = Out::stdout();
     let mut ws = check::Workspace::new();
-    let report = match check::run(&PAPER_GRIDWORLD, &mut ws) {
-        Ok(report) => report,
-        Err(e) => {
-            hprintln!("error: {}", e);
-            debug::exit(debug::EXIT_FAILURE);
-            loop {}
-        }
+    let Ok(report) = check::run(&PAPER_GRIDWORLD, &mut ws) else {
+        out.str("error: the library returned an error; `cargo test --test firmware` on the host shows it\n");
+        fail()
     };
     let peak = stack::peak();
-    print_report(&report);
+    print_report(&mut out, &report);
     let ok = matches_host(&report);
     if !ok {
-        hprintln!("expected (host):");
-        print_report(&expected::REPORT);
+        out.str("expected (the host's result):\n");
+        print_report(&mut out, &expected::REPORT);
     }
+    out.str("memory: static RAM ")
+        .u32(stack::static_ram() as u32)
+        .str(" B, peak stack ")
+        .u32(peak as u32)
+        .str(" B\n");
 
-    // The cost of one exact evaluation (J_τ, V, Q, d and the gradient).
-    let ticks = cortex_m::Peripherals::take().map(|p| {
+    // SysTick ticks of one exact evaluation with its gradient (meaningful
+    // under `qemu -icount`, see `timing`).
+    if let Some(p) = cortex_m::Peripherals::take() {
         let mut clock = Ticks::start(p.SYST);
         let mut policy = check::Policy::tabular();
-        let mut grad = [0.0_f32; 104];
-        // Trained-like parameters: the host's final policy is not kept, so
-        // use a fixed non-uniform point.
         for (i, t) in policy.params_mut().iter_mut().enumerate() {
             *t = (i % 7) as f32 * 0.25 - 0.75;
         }
+        let mut grad = [0.0_f32; 104];
         let (_, evaluate) = clock.measure(|| {
             ws.evaluate(&PAPER_GRIDWORLD, &policy, check::TAU)
                 .and_then(|e| e.gradient_into(&mut grad))
         });
         let (_, calibration) = clock.measure(|| cortex_m::asm::delay(100_000));
-        (evaluate, calibration)
-    });
-    hprintln!(
-        "memory: static RAM {} B, peak stack {} B",
-        stack::static_ram(),
-        peak
-    );
-    if let Some((evaluate, calibration)) = ticks {
-        hprintln!(
-            "systick: evaluate+gradient {} ticks, delay(100000) {} ticks",
-            evaluate,
-            calibration
-        );
+        out.str("systick: evaluate+gradient ")
+            .u32(evaluate)
+            .str(" ticks, delay(100000) ")
+            .u32(calibration)
+            .str(" ticks\n");
     }
-    hprintln!(
-        "result: {}",
-        if ok { "matches the host" } else { "DIFFERS from the host" }
-    );
-    debug::exit(if ok { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
-    loop {}
+    if ok {
+        out.str("result: matches the host\n");
+        debug::exit(debug::EXIT_SUCCESS);
+    } else {
+        out.str("result: DIFFERS from the host\n");
+    }
+    fail()
 }
 
-fn print_report(r: &check::Report) {
-    hprintln!(
-        "J: initial {} -> trained {} (J_tau {}) after {} updates",
-        Fixed(r.j_initial),
-        Fixed(r.j_final),
-        Fixed(r.j_tau_final),
-        check::UPDATES
-    );
-    hprintln!(
-        "probe: {} directions, alpha {}, mean gradient {}, mean curvature {}",
-        check::DIRECTIONS,
-        Fixed(check::ALPHA),
-        Fixed(r.gradient_mean),
-        Fixed(r.curvature_mean)
-    );
+fn print_report(out: &mut Out, r: &check::Report) {
+    out.str("J: initial ")
+        .f32(r.j_initial)
+        .str(" -> trained ")
+        .f32(r.j_final)
+        .str(", J_tau ")
+        .f32(r.j_tau_final)
+        .str(", after ")
+        .u32(check::UPDATES as u32)
+        .str(" updates\n");
+    out.str("probe: ")
+        .count(check::DIRECTIONS)
+        .str(" directions, mean gradient ")
+        .f32(r.gradient_mean)
+        .str(", mean curvature ")
+        .f32(r.curvature_mean)
+        .str("\n");
     let v = &r.verdict;
-    hprintln!(
-        "verdict: {:?}, {}/{} directions",
-        v.kind,
-        v.support,
-        v.directions
-    );
-    let Cases {
-        total,
-        both_negative,
-        both_positive,
-        opposite,
-        both_zero,
-        zero_and_negative,
-        zero_and_positive,
-        curvature_negative,
-        curvature_positive,
-    } = r.cases;
-    hprintln!(
-        "cases: total {} both- {} both+ {} opposite {} both0 {} 0/- {} 0/+ {} curv- {} curv+ {}",
-        total,
-        both_negative,
-        both_positive,
-        opposite,
-        both_zero,
-        zero_and_negative,
-        zero_and_positive,
-        curvature_negative,
-        curvature_positive
-    );
+    out.str("verdict: ")
+        .str(v.kind.name())
+        .str(", ")
+        .count(v.support)
+        .str("/")
+        .count(v.directions)
+        .str(" directions\n");
+    let c = &r.cases;
+    out.str("cases: both- ")
+        .count(c.both_negative)
+        .str(", both+ ")
+        .count(c.both_positive)
+        .str(", opposite ")
+        .count(c.opposite)
+        .str(", both0 ")
+        .count(c.both_zero)
+        .str(", 0/- ")
+        .count(c.zero_and_negative)
+        .str(", 0/+ ")
+        .count(c.zero_and_positive)
+        .str(", curvature- ")
+        .count(c.curvature_negative)
+        .str(", curvature+ ")
+        .count(c.curvature_positive)
+        .str("\n");
+}
+
+fn fail() -> ! {
+    debug::exit(debug::EXIT_FAILURE);
+    loop {
+        cortex_m::asm::bkpt();
+    }
+}
+
+#[panic_handler]
+fn panic(info: &PanicInfo) -> ! {
+    let mut out = Out::stdout();
+    out.str("panic");
+    if let Some(l) = info.location() {
+        out.str(" at ").str(l.file()).str(":").u32(l.line());
+    }
+    out.str("\n");
+    fail()
 }
