@@ -55,7 +55,7 @@ fn main() -> ! {
                 .and_then(|e| e.gradient_into(&mut grad))
         });
         let (_, calibration) = clock.measure(|| cortex_m::asm::delay(100_000));
-        out.str("systick: evaluate+gradient ")
+        out.str("systick (meaningful under qemu -icount): evaluate+gradient ")
             .u32(evaluate)
             .str(" ticks, delay(100000) ")
             .u32(calibration)
