@@ -210,6 +210,19 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
     }
 }
 
+#[cfg(feature = "defmt")]
+impl<T: Real, const S: usize, const A: usize> defmt::Format for ExactWorkspace<T, S, A> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "ExactWorkspace {{ states: {=usize}, actions: {=usize}, has_log: {=bool} }}",
+            S,
+            A,
+            self.has_log,
+        );
+    }
+}
+
 /// Assembles `(I - γ P_w)ᵀ` with `P_w[s][s'] = Σ_a w(s, a) P[s][a][s'] / γ`
 /// (`w` already includes `γ`) and factors it.
 ///
@@ -469,5 +482,21 @@ impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S
             return Err(e);
         }
         Ok(())
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S, F>> defmt::Format
+    for Evaluation<'_, T, S, F, A, M>
+{
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Evaluation {{ tau: {=f64}, j_tau: {=f64}, j_true: {=f64}, j_entropy: {=f64} }}",
+            self.tau.to_f64(),
+            self.j_tau.to_f64(),
+            self.j_true().to_f64(),
+            self.j_entropy().to_f64(),
+        );
     }
 }

@@ -307,6 +307,18 @@ impl<T: Real, const N: usize> Lu<T, N> {
     }
 }
 
+#[cfg(feature = "defmt")]
+impl<T: Real, const N: usize> defmt::Format for Lu<T, N> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Lu {{ n: {=usize}, factored: {=bool} }}",
+            N,
+            self.factored
+        );
+    }
+}
+
 fn check_solution<T: Real>(x: &[T]) -> Result<()> {
     match x.iter().all(|v| v.is_finite()) {
         true => Ok(()),

@@ -178,6 +178,19 @@ impl<T: Real, const S: usize, const A: usize> TabularMdp<T, S, A> {
     }
 }
 
+#[cfg(feature = "defmt")]
+impl<T: Real, const S: usize, const A: usize> defmt::Format for TabularMdp<T, S, A> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "TabularMdp {{ states: {=usize}, actions: {=usize}, gamma: {=f64} }}",
+            S,
+            A,
+            self.gamma.to_f64(),
+        );
+    }
+}
+
 /// A reward cell of a [`Gridworld`]: it pays `reward` for any action taken
 /// in it, and then moves to the absorbing state.
 #[derive(Clone, Copy, Debug, PartialEq)]

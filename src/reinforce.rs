@@ -180,6 +180,22 @@ where
     }
 }
 
+#[cfg(feature = "defmt")]
+impl<E, T: Real, const O: usize, const F: usize, const A: usize> defmt::Format
+    for MonteCarlo<E, T, O, F, A>
+{
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "MonteCarlo {{ episodes: {=usize}, seed: {=u64}, max_steps: {=usize}, gamma: {=f64} }}",
+            self.rollouts.episodes,
+            self.rollouts.seed,
+            self.rollouts.max_steps,
+            self.rollouts.gamma.to_f64(),
+        );
+    }
+}
+
 impl<E, T, const O: usize, const F: usize, const A: usize> Objective<T>
     for MonteCarlo<E, T, O, F, A>
 where
@@ -223,6 +239,7 @@ pub const CHUNK: usize = 16;
 /// The sums behind a REINFORCE estimate over a range of episodes;
 /// mergeable, so shards of a batch can run anywhere.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct BatchSums<T, const F: usize, const A: usize> {
     /// Σ_e of the per-episode unbiased estimates `Σ_t γ^t G_t ∇ln π_t`.
     unbiased: [[T; A]; F],

@@ -277,3 +277,16 @@ impl<T: Real, const F: usize, const A: usize> Trainer<T, F, A> {
         })
     }
 }
+
+#[cfg(feature = "defmt")]
+impl<T: Real, const F: usize, const A: usize> defmt::Format for Trainer<T, F, A> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Trainer {{ updates: {=usize}, tau: {=f64}, step_size: {=f64} }}",
+            self.update,
+            self.tau.to_f64(),
+            self.config.step_size.to_f64(),
+        );
+    }
+}

@@ -199,6 +199,26 @@ impl<T: Real> LinearQuadratic<T> {
     }
 }
 
+#[cfg(feature = "defmt")]
+impl<T: Real> defmt::Format for LinearQuadratic<T> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "LinearQuadratic {{ a: {=f64}, b: {=f64}, q: {=f64}, rho: {=f64}, noise: {=f64}, m0: {=f64}, v0: {=f64}, horizon: {=usize}, state: {=f64}, steps: {=usize} }}",
+            self.a.to_f64(),
+            self.b.to_f64(),
+            self.q.to_f64(),
+            self.rho.to_f64(),
+            self.noise.to_f64(),
+            self.m0.to_f64(),
+            self.v0.to_f64(),
+            self.horizon,
+            self.state.to_f64(),
+            self.steps,
+        );
+    }
+}
+
 impl<T: Real> Env<T, 1, 1> for LinearQuadratic<T> {
     fn reset<R: Rng + ?Sized>(&mut self, rng: &mut R) -> [T; 1] {
         let z: T = standard_normal(rng);

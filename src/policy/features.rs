@@ -43,6 +43,7 @@ pub struct OneHotBias;
 
 /// Arbitrary dense features, `phi[s][f]`.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DenseFeatures<T, const S: usize, const F: usize> {
     phi: [[T; F]; S],
 }

@@ -48,6 +48,7 @@ pub struct Softmax<T, const S: usize, const F: usize, const A: usize, M = OneHot
 /// The policy in one state: unmixed softmax `p`, mixed `π`, `ln π` and the
 /// entropy `H(π)`, all from one log-sum-exp.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SoftmaxRow<T, const A: usize> {
     /// `softmax(z)` before mixing.
     pub p: [T; A],
@@ -531,5 +532,21 @@ impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S
         // Rounding left the cumulative sum just below u: the last action
         // with positive probability.
         Ok(last)
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl<T: Real, const S: usize, const F: usize, const A: usize, M> defmt::Format
+    for Softmax<T, S, F, A, M>
+{
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Softmax {{ states: {=usize}, features: {=usize}, actions: {=usize}, mix: {=f64} }}",
+            S,
+            F,
+            A,
+            self.mix.to_f64(),
+        );
     }
 }

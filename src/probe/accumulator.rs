@@ -539,6 +539,22 @@ impl<T: Real> Accumulator<T> {
     }
 }
 
+#[cfg(feature = "defmt")]
+impl<T: Real> defmt::Format for Accumulator<T> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Accumulator {{ count: {=u64}, alpha: {=f64}, dim: {=usize}, base: {=f64}, cases: {}, verdict: {} }}",
+            self.count(),
+            self.alpha.to_f64(),
+            self.dim,
+            self.base.to_f64(),
+            self.cases,
+            self.verdict(),
+        );
+    }
+}
+
 /// The detectable sign of `x` at tolerance `t`: -1, 0 or 1.
 #[inline]
 fn sign<T: Real>(x: T, t: T) -> i8 {

@@ -137,6 +137,15 @@ impl<'a, T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<
     }
 }
 
+#[cfg(feature = "defmt")]
+impl<T: Real, const S: usize, const F: usize, const A: usize, M> defmt::Format
+    for ExactObjective<'_, T, S, F, A, M>
+{
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "ExactObjective {{ tau: {=f64} }}", self.tau.to_f64());
+    }
+}
+
 impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S, F>> Objective<T>
     for ExactObjective<'_, T, S, F, A, M>
 {
