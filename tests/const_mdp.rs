@@ -5,8 +5,10 @@
 use policy_landscape::{Error, TabularMdp};
 
 type Mdp = TabularMdp<f64, 3, 2>;
+type P = [[[f64; 3]; 2]; 3];
+type R = [[f64; 2]; 3];
 
-fn valid() -> ([[[f64; 3]; 2]; 3], [[f64; 2]; 3], f64, [f64; 3]) {
+fn valid() -> (P, R, f64, [f64; 3]) {
     let p = [
         [[0.0, 1.0, 0.0], [0.5, 0.0, 0.5]],
         [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]],
@@ -16,7 +18,7 @@ fn valid() -> ([[[f64; 3]; 2]; 3], [[f64; 2]; 3], f64, [f64; 3]) {
     (p, r, 0.9, [0.5, 0.5, 0.0])
 }
 
-fn both(p: [[[f64; 3]; 2]; 3], r: [[f64; 2]; 3], gamma: f64, p0: [f64; 3]) -> Result<Mdp, Error> {
+fn both(p: P, r: R, gamma: f64, p0: [f64; 3]) -> Result<Mdp, Error> {
     let runtime = Mdp::try_new(p, r, gamma, p0);
     let constant = Mdp::try_new_const(p, r, gamma, p0);
     assert_eq!(runtime, constant);
