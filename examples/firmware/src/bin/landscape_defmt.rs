@@ -24,6 +24,7 @@ use policy_landscape_firmware::{PAPER_GRIDWORLD, check, expected, matches_host, 
 #[entry]
 fn main() -> ! {
     stack::paint();
+    defmt::info!("{} in flash", PAPER_GRIDWORLD);
     let mut ws = check::Workspace::new();
     let report = match check::run(&PAPER_GRIDWORLD, &mut ws) {
         Ok(report) => report,
