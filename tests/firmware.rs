@@ -71,6 +71,10 @@ fn host_report() -> Report {
     check::run(&mdp, &mut ws).expect("the check's inputs are valid")
 }
 
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (the firmware check: 300 training updates)"
+)]
 #[test]
 fn firmware_expectation_is_the_host_result_bit_for_bit() {
     let got = host_report();
@@ -82,6 +86,7 @@ fn firmware_expectation_is_the_host_result_bit_for_bit() {
     );
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (the firmware check, twice)")]
 #[test]
 fn the_compile_time_mdp_is_the_runtime_one() {
     // The firmware keeps the gridworld in flash, built by `try_new_const`
@@ -99,6 +104,10 @@ fn the_compile_time_mdp_is_the_runtime_one() {
     assert_eq!(check::run(&constant, &mut ws).unwrap(), host_report());
 }
 
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (the firmware check: 300 training updates)"
+)]
 #[test]
 fn the_check_reports_what_the_paper_predicts() {
     let r = host_report();

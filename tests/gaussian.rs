@@ -84,6 +84,7 @@ fn score_equals_finite_differences_of_the_log_probability() {
     assert!((g[1] + 0.5 * (0.3 - mu) / 0.25).abs() < 1e-14);
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (200 000 samples)")]
 #[test]
 fn samples_have_the_policy_mean_and_variance() {
     let pi = policy();

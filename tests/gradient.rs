@@ -143,6 +143,10 @@ fn dense<const S: usize, const F: usize>(seed: u64) -> DenseFeatures<f64, S, F> 
     DenseFeatures::try_new(phi).unwrap()
 }
 
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (finite differences over 104 parameters)"
+)]
 #[test]
 fn paper_world_tabular_gradient_matches_finite_differences() {
     check_exact_gradient(
@@ -153,6 +157,10 @@ fn paper_world_tabular_gradient_matches_finite_differences() {
     );
 }
 
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (finite differences over 108 parameters)"
+)]
 #[test]
 fn paper_world_tabular_with_bias_gradient_matches_finite_differences() {
     check_exact_gradient(
@@ -163,6 +171,10 @@ fn paper_world_tabular_with_bias_gradient_matches_finite_differences() {
     );
 }
 
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (finite differences over 140 parameters)"
+)]
 #[test]
 fn slippery_gridworld_gradient_matches_finite_differences() {
     let mdp = slippery();
@@ -197,6 +209,10 @@ fn chain_gradient_matches_finite_differences() {
     );
 }
 
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (finite differences on three worlds)"
+)]
 #[test]
 fn dense_features_gradient_matches_finite_differences() {
     let policy = Softmax::<f64, 26, 6, 4, _>::with_features(dense::<26, 6>(7)).unwrap();

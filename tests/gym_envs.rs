@@ -188,6 +188,10 @@ fn check_pendulum_reset(r: &Reset) {
     assert_eq!(env.elapsed_steps(), 0);
 }
 
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (parsing the 226 KB Gymnasium fixture)"
+)]
 #[test]
 fn pendulum_resets_match_gymnasium_given_the_same_bits() {
     let f = fixture(PENDULUM);
@@ -197,6 +201,10 @@ fn pendulum_resets_match_gymnasium_given_the_same_bits() {
     }
 }
 
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (replaying the 226 KB Gymnasium fixture)"
+)]
 #[test]
 fn pendulum_replays_gymnasium() {
     let f = fixture(PENDULUM);
@@ -293,6 +301,7 @@ fn pendulum_truncates_at_exactly_200_and_stays_truncated() {
     assert_eq!(env.elapsed_steps(), 1);
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (40 000 resets)")]
 #[test]
 fn pendulum_reset_distribution() {
     let mut env = Pendulum::new();
@@ -453,6 +462,10 @@ fn set_car_state(env: &mut MountainCarContinuous, state: [f64; 2], dtype: &str) 
     }
 }
 
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (parsing the 489 KB Gymnasium fixture)"
+)]
 #[test]
 fn mountain_car_resets_match_gymnasium_given_the_same_bits() {
     let f = fixture(MOUNTAIN_CAR);
@@ -478,6 +491,10 @@ fn mountain_car_resets_match_gymnasium_given_the_same_bits() {
     }
 }
 
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (replaying the 489 KB Gymnasium fixture)"
+)]
 #[test]
 fn mountain_car_replays_gymnasium() {
     let f = fixture(MOUNTAIN_CAR);
@@ -601,6 +618,7 @@ fn mountain_car_state_dtype_matters() {
     assert!(differ > 0);
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (40 000 resets)")]
 #[test]
 fn mountain_car_reset_distribution() {
     let mut env = MountainCarContinuous::new();

@@ -342,6 +342,7 @@ fn value() -> impl Strategy<Value = f64> {
 }
 
 proptest! {
+    #[cfg_attr(miri, ignore = "too slow under Miri (256 proptest cases)")]
     #[test]
     fn every_value_lies_in_its_bin(x in value()) {
         let i = H64::bin_of(x).unwrap();
@@ -356,6 +357,7 @@ proptest! {
         prop_assert_eq!(h.iter().count(), 1);
     }
 
+    #[cfg_attr(miri, ignore = "too slow under Miri (256 proptest cases)")]
     #[test]
     fn every_f32_lies_in_its_bin_and_agrees_with_f64(bits in any::<u32>()) {
         let x = f32::from_bits(bits);
@@ -367,6 +369,7 @@ proptest! {
         }
     }
 
+    #[cfg_attr(miri, ignore = "too slow under Miri (256 proptest cases of three histograms)")]
     #[test]
     fn merge_is_exact_associative_and_commutative(
         a in proptest::collection::vec(value(), 0..50),

@@ -180,6 +180,7 @@ proptest! {
         ..ProptestConfig::with_cases(256)
     })]
 
+    #[cfg_attr(miri, ignore = "too slow under Miri (256 proptest cases of LU)")]
     #[test]
     fn prop_random_well_conditioned_systems(
         size in proptest::sample::select(vec![1usize, 2, 3, 5, 8, 13, 21, 30]),
@@ -189,6 +190,7 @@ proptest! {
         prop_assert!(r.is_ok(), "{}", r.unwrap_err());
     }
 
+    #[cfg_attr(miri, ignore = "too slow under Miri (256 proptest cases of LU)")]
     #[test]
     fn prop_scaling_does_not_change_the_verdict(
         seed in proptest::num::u64::ANY,

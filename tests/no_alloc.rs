@@ -49,6 +49,10 @@ fn measure<R>(f: impl FnOnce() -> R) -> (R, usize) {
     (r, ALLOCATIONS.with(Cell::get) - before)
 }
 
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (10 000 exact evaluations and gradients)"
+)]
 #[test]
 fn ten_thousand_evaluations_allocate_nothing() {
     // The counter works: a Vec allocates.
@@ -100,6 +104,7 @@ fn documented_sizes_of_the_core_types() {
     assert!(lu <= (26 * 26 + 26) * 8 + 3 * 26 * 8 + 8, "{lu}");
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (600-direction exact probe)")]
 #[test]
 fn an_exact_probe_and_an_interpolation_allocate_nothing() {
     use policy_landscape::probe::{self, ExactObjective, ExactParts, Thresholds};

@@ -32,6 +32,7 @@ fn samples(n: usize) -> Vec<f64> {
         .collect()
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (10^6 samples)")]
 #[test]
 fn moments_are_those_of_the_standard_normal() {
     let n = 1_000_000;
@@ -54,6 +55,7 @@ fn moments_are_those_of_the_standard_normal() {
     );
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (200 000 samples)")]
 #[test]
 fn kolmogorov_smirnov_against_phi() {
     let mut xs = samples(200_000);
@@ -71,6 +73,7 @@ fn kolmogorov_smirnov_against_phi() {
     assert!(d < 1.95 / n.sqrt(), "KS distance {d}");
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (4 x 10^6 samples)")]
 #[test]
 fn the_tail_beyond_the_ziggurat_base_has_the_right_mass() {
     let n = 4_000_000;
@@ -94,6 +97,7 @@ fn the_tail_beyond_the_ziggurat_base_has_the_right_mass() {
     assert!(xs.iter().any(|&x| x > r) && xs.iter().any(|&x| x < -r));
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (400 000 samples)")]
 #[test]
 fn f32_normals_are_standard_normal() {
     // The f32 sampler is its own (f32 arithmetic, 24-bit uniforms): the same

@@ -20,6 +20,7 @@ use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::rand_xoshiro::rand_core::SeedableRng;
 use policy_landscape::{Classification, ExactWorkspace, Softmax, TabularMdp, TrainConfig, Trainer};
 
+#[cfg_attr(miri, ignore = "too slow under Miri (1000-direction probes)")]
 #[test]
 fn saddle_function_verdicts_are_the_papers() {
     let mut o = from_fn(|t: &[f64]| Ok(-(1.0 - t[0] * t[1]).powi(2)));
@@ -70,6 +71,7 @@ fn solution(
     panic!("no seed in 0..50 ends {want:?}");
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (300-direction exact probes)")]
 #[test]
 fn gridworld_sub_optimal_solution_is_flat_without_entropy_and_improvable_with_it() {
     let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
@@ -111,6 +113,10 @@ fn gridworld_sub_optimal_solution_is_flat_without_entropy_and_improvable_with_it
     assert!(spread(&entropy) > 10.0 * spread(&plain));
 }
 
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (exact evaluations along interpolation paths)"
+)]
 #[test]
 fn gridworld_interpolation_valley_is_shallower_with_entropy_and_mixing() {
     let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();

@@ -141,6 +141,7 @@ proptest! {
         ..ProptestConfig::with_cases(512)
     })]
 
+    #[cfg_attr(miri, ignore = "too slow under Miri (512 proptest cases)")]
     #[test]
     fn prop_f64_tabular_rows_are_valid(
         theta in proptest::collection::vec(logit64(), 12),
@@ -155,6 +156,7 @@ proptest! {
         }
     }
 
+    #[cfg_attr(miri, ignore = "too slow under Miri (512 proptest cases)")]
     #[test]
     fn prop_f64_bias_rows_are_valid(
         // |w + b| <= 2e300: finite.
@@ -170,6 +172,7 @@ proptest! {
         }
     }
 
+    #[cfg_attr(miri, ignore = "too slow under Miri (512 proptest cases)")]
     #[test]
     fn prop_f32_rows_are_valid(
         theta in proptest::collection::vec(logit32(), 10),
@@ -184,6 +187,7 @@ proptest! {
         }
     }
 
+    #[cfg_attr(miri, ignore = "too slow under Miri (512 proptest cases)")]
     #[test]
     fn prop_f32_bias_rows_are_valid(
         // |w + b| <= 2e30: finite in f32.
@@ -199,6 +203,7 @@ proptest! {
         }
     }
 
+    #[cfg_attr(miri, ignore = "too slow under Miri (512 proptest cases of 50 samples)")]
     #[test]
     fn prop_samples_only_actions_with_positive_probability(
         theta in proptest::collection::vec(logit64(), 4),
@@ -217,6 +222,7 @@ proptest! {
         }
     }
 
+    #[cfg_attr(miri, ignore = "too slow under Miri (512 proptest cases)")]
     #[test]
     fn prop_torch_layout_round_trips(
         theta in proptest::collection::vec(-1e6..1e6_f64, 4 * 5),
@@ -238,6 +244,7 @@ proptest! {
         prop_assert_eq!(&torch, &theta);
     }
 
+    #[cfg_attr(miri, ignore = "too slow under Miri (512 proptest cases)")]
     #[test]
     fn prop_softmax_is_shift_invariant(
         z in proptest::collection::vec(-30.0..30.0_f64, 3),
@@ -404,6 +411,7 @@ fn check_sampling<const S: usize, const F: usize, const A: usize, M>(
     }
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (100 000 samples per state)")]
 #[test]
 fn sample_frequencies_match_probabilities() {
     let mut policy = Softmax::<f64, 3, 4, 4, OneHotBias>::tabular_with_bias();
@@ -424,6 +432,7 @@ fn sample_frequencies_match_probabilities() {
     }
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (100 000 samples)")]
 #[test]
 fn sampling_with_f32_policy_and_rare_action() {
     let mut policy = Softmax::<f32, 1, 1, 2>::tabular();

@@ -384,6 +384,10 @@ fn curvature_histogram_counts_every_direction() {
     );
 }
 
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (8000 pushes with quantile tracking)"
+)]
 #[test]
 fn footnote_five_pick_is_near_the_ninetieth_percentile_of_improving_directions() {
     let alpha = 0.3;
@@ -437,6 +441,10 @@ fn footnote_five_pick_is_near_the_ninetieth_percentile_of_improving_directions()
     assert!(g < 1000.0);
 }
 
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (5000 pushes with quantile tracking)"
+)]
 #[test]
 fn gradient_quantiles_track_the_sample_quantiles() {
     let mut a = acc(1.0);
@@ -541,6 +549,7 @@ fn pair_strategy() -> impl Strategy<Value = (f64, f64)> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
+    #[cfg_attr(miri, ignore = "too slow under Miri (128 proptest cases of up to 200 pushes)")]
     #[test]
     fn merge_of_random_splits_equals_sequential_push(
         pairs in prop::collection::vec(pair_strategy(), 0..200),

@@ -81,6 +81,7 @@ fn assert_rel(what: &str, got: f64, want: f64, rel: f64, floor: f64) {
     );
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (1000-direction probes, six ways)")]
 #[test]
 fn consecutive_ranges_equal_one_range_bit_for_bit() {
     let poly = Poly::new(30, 1);
@@ -101,6 +102,7 @@ fn consecutive_ranges_equal_one_range_bit_for_bit() {
     assert_ne!(shard(poly, theta0, 0.1, 10, &[0, 1000]), whole);
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (3000-direction probes)")]
 #[test]
 fn two_threads_merged_equal_one_range() {
     let n = 40;
@@ -236,6 +238,7 @@ fn same_seed_and_index_give_the_same_direction_on_any_thread() {
     }
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (4000 directions)")]
 #[test]
 fn directions_are_uniform_on_the_sphere_in_low_moments() {
     // E[d_j] = 0, E[d_j²] = 1/n, E[d_j⁴] = 3/(n(n+2)), E[d_1 d_2] = 0.
@@ -292,6 +295,7 @@ fn ks_uniform(mut u: Vec<f64>) -> f64 {
 /// critical value 1.63/√N): in 2-D the angle is uniform; in 3-D each
 /// coordinate is uniform on [−1, 1] (Archimedes); in 4-D `d_1² + d_2²` is
 /// uniform on [0, 1]; in 1-D the sign is a fair coin.
+#[cfg_attr(miri, ignore = "too slow under Miri (20 000 directions per law)")]
 #[test]
 fn low_dimensional_directions_have_their_exact_laws() {
     let count = 20_000_u64;
@@ -326,6 +330,7 @@ fn low_dimensional_directions_have_their_exact_laws() {
 }
 
 proptest! {
+    #[cfg_attr(miri, ignore = "too slow under Miri (256 proptest cases of up to 300 dims)")]
     #[test]
     fn directions_have_unit_norm(n in 1_usize..300, seed: u64, index: u64) {
         let mut d = vec![0.0_f64; n];
@@ -339,6 +344,7 @@ proptest! {
         prop_assert!((norm - 1.0).abs() < 1e-5, "f32 ‖d‖ = {}", norm);
     }
 
+    #[cfg_attr(miri, ignore = "too slow under Miri (256 proptest cases of up to 300 dims)")]
     #[test]
     fn different_indices_or_seeds_give_different_directions(
         n in 2_usize..300, seed: u64, i: u64, j: u64,
@@ -380,6 +386,10 @@ fn torch_init(seed: u64) -> Policy {
 /// On the paper's gridworld (108 parameters), the zeroth-order estimate of
 /// `‖∇J‖²` agrees with the exact one (eq. 3) within 3 standard errors, and
 /// `n · mean((∇J·d) d)` points along the exact gradient.
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (3000 exact directions on the gridworld)"
+)]
 #[test]
 fn gridworld_zeroth_order_gradient_matches_exact_gradient() {
     let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();

@@ -205,6 +205,10 @@ fn zoo() -> Vec<(&'static str, Quadratic)> {
 
 /// (a) Eq. 1–2 are exact for a quadratic: every direction's gradient
 /// projection is `a·d` and its curvature `dᵀHd`.
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (directions on quadratics up to n = 200)"
+)]
 #[test]
 fn each_direction_reports_a_dot_d_and_d_h_d() {
     let mut d = Vec::new();
@@ -242,6 +246,7 @@ fn zero_gradient_gives_zero_projection_exactly() {
 /// growing set, so they move monotonically towards `λ_min` and `λ_max`,
 /// never past them; in 2 or 3 dimensions a few thousand directions get
 /// within 1 %.
+#[cfg_attr(miri, ignore = "too slow under Miri (4000 directions per quadratic)")]
 #[test]
 fn extreme_curvatures_approach_extreme_eigenvalues() {
     let cases = [
@@ -316,6 +321,10 @@ fn extreme_curvatures_approach_extreme_eigenvalues() {
 /// (c) `n · mean(dᵀHd)` estimates `tr H` and `n · mean((∇O·d)²)` estimates
 /// `‖a‖²`, each within 3 of its reported standard errors; the spreads behind
 /// the standard errors are the closed-form ones.
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (1000-2000 directions up to n = 200)"
+)]
 #[test]
 fn trace_and_gradient_norm_estimates_within_three_standard_errors() {
     let cases = [
@@ -416,6 +425,7 @@ fn isotropic_hessian_gives_exact_trace() {
 /// (d) The gradient itself from its projections: `E[(a·d) d] = a/n`, so
 /// `n · mean(g_i d_i)` recovers `a`, each component within a few of its
 /// standard errors, which have the closed-form size.
+#[cfg_attr(miri, ignore = "too slow under Miri (4000 directions)")]
 #[test]
 fn gradient_recovered_from_projections() {
     let n = 20;
@@ -469,6 +479,7 @@ fn gradient_recovered_from_projections() {
 }
 
 /// (e) The paper's verdicts on quadratics.
+#[cfg_attr(miri, ignore = "too slow under Miri (500-direction probes)")]
 #[test]
 fn verdicts_on_quadratics() {
     let n = 30;
@@ -655,6 +666,7 @@ fn directions_for_half(ln_p: f64) -> f64 {
     std::f64::consts::LN_2 / ln_p.exp().max(f64::MIN_POSITIVE)
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (10 000 directions at n = 100)")]
 #[test]
 fn max_curvature_versus_lambda_max_at_n_100() {
     let n = 100;

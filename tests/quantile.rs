@@ -246,6 +246,7 @@ fn check_large_sample(xs: &[f64], truth: [f64; 3], value_tol: [f64; 3], rank_tol
 
 const N_LARGE: usize = 100_000;
 
+#[cfg_attr(miri, ignore = "too slow under Miri (100 000 samples)")]
 #[test]
 fn uniform_sample_quantiles() {
     let mut rng = SplitMix64(1);
@@ -253,6 +254,7 @@ fn uniform_sample_quantiles() {
     check_large_sample(&xs, [0.1, 0.5, 0.9], [0.003; 3], 0.002);
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (100 000 samples)")]
 #[test]
 fn normal_sample_quantiles() {
     let mut rng = SplitMix64(2);
@@ -261,6 +263,7 @@ fn normal_sample_quantiles() {
     check_large_sample(&xs, [-z90, 0.0, z90], [0.015; 3], 0.002);
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (100 000 samples)")]
 #[test]
 fn exponential_sample_quantiles() {
     let mut rng = SplitMix64(3);
@@ -273,6 +276,7 @@ fn exponential_sample_quantiles() {
     check_large_sample(&xs, truth, [0.005, 0.01, 0.02], 0.002);
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (100 000 samples)")]
 #[test]
 fn f32_uniform_sample_quantiles() {
     let mut rng = SplitMix64(4);
@@ -288,6 +292,7 @@ fn f32_uniform_sample_quantiles() {
     }
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (10 001-value streams)")]
 #[test]
 fn monotone_streams() {
     let n = 10_001;
@@ -448,6 +453,7 @@ fn merge_of_large_shards_is_symmetric_and_consistent() {
     assert_eq!(&n[1..4], &[351, 700, 850]);
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (80 000-value shards)")]
 #[test]
 fn merged_shards_of_a_large_sample_estimate_the_quantile() {
     let mut rng = SplitMix64(6);
@@ -473,6 +479,7 @@ fn merged_shards_of_a_large_sample_estimate_the_quantile() {
     }
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (40 000 values)")]
 #[test]
 fn merge_of_disjoint_shards() {
     // Shard a holds [0, 1), shard b holds [1, 2): the pooled median is 1.
@@ -532,6 +539,7 @@ proptest! {
     /// For any finite stream: heights ordered and bracketed by the sample,
     /// positions strictly increasing from 1 to the count, estimate inside
     /// [min, max].
+    #[cfg_attr(miri, ignore = "too slow under Miri (256 proptest cases of up to 300 values)")]
     #[test]
     fn invariants_hold_for_any_stream(
         p in 0.001_f64..0.999,

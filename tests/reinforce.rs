@@ -61,6 +61,7 @@ fn unbiased(episodes: usize, seed: u64) -> ([f64; 2], [f64; 2]) {
     (grad, se)
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (20 000 rollouts)")]
 #[test]
 fn unbiased_estimate_is_within_three_standard_errors_of_the_closed_form() {
     let truth = system().expected_return(K, BETA, SIGMA, GAMMA).unwrap();
@@ -77,6 +78,7 @@ fn unbiased_estimate_is_within_three_standard_errors_of_the_closed_form() {
     }
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (17 000 rollouts)")]
 #[test]
 fn standard_error_falls_as_one_over_root_n() {
     let (_, se_small) = unbiased(1_000, 2);
@@ -90,6 +92,7 @@ fn standard_error_falls_as_one_over_root_n() {
     }
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (4000-rollout estimates)")]
 #[test]
 fn normalized_estimate_points_uphill_and_ignores_reward_scale() {
     let truth = system().expected_return(K, BETA, SIGMA, GAMMA).unwrap();
@@ -127,6 +130,7 @@ fn normalized_estimate_points_uphill_and_ignores_reward_scale() {
     }
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (8000-rollout objectives)")]
 #[test]
 fn monte_carlo_objective_uses_common_random_numbers() {
     let truth = system().expected_return(K, BETA, SIGMA, GAMMA).unwrap();
@@ -283,6 +287,7 @@ mod sgd {
         p
     }
 
+    #[cfg_attr(miri, ignore = "too slow under Miri (60 SGD updates of 64 rollouts)")]
     #[test]
     fn sgd_climbs_the_exact_objective_and_reports_as_it_goes() {
         let lq = system();
@@ -341,6 +346,10 @@ mod sgd {
         );
     }
 
+    #[cfg_attr(
+        miri,
+        ignore = "too slow under Miri (30-update SGD runs of 64 rollouts)"
+    )]
     #[test]
     fn training_is_reproducible_and_stoppable() {
         let run = |stop: Option<usize>| {

@@ -14,6 +14,10 @@ use policy_landscape::{Classification, ExactWorkspace, Softmax, TabularMdp, Trai
 
 type Policy = Softmax<f64, 26, 27, 4, OneHotBias>;
 
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (20 seeds x 1500 exact training updates)"
+)]
 #[test]
 fn tau0_sweep_matches_reference_seed_by_seed() {
     let reference = training();
@@ -79,6 +83,7 @@ fn tau0_sweep_matches_reference_seed_by_seed() {
     assert_eq!(sub_optimal, 5);
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (600 exact training updates)")]
 #[test]
 fn training_is_bit_reproducible_and_resumable() {
     let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
