@@ -2,6 +2,8 @@
 
 use core::fmt;
 
+use crate::real::Real;
+
 /// Everything that can go wrong, with enough context to find the culprit.
 ///
 /// Bad input never panics and never yields a silent NaN: it yields one of
@@ -232,11 +234,20 @@ pub(crate) fn check_len(what: &'static str, found: usize, expected: usize) -> Re
     }
 }
 
-/// Checks that every entry of a slice is finite.
+/// Checks that every entry of an input is finite: the crate's one
+/// finiteness check. A NaN or infinity is [`Error::NonFinite`], naming
+/// `what` and the index of the first bad entry.
 #[inline]
-pub(crate) fn check_finite<T: crate::Real>(what: &'static str, xs: &[T]) -> Result<()> {
+pub(crate) fn check_finite<T: Real>(what: &'static str, xs: &[T]) -> Result<()> {
     match xs.iter().position(|x| !x.is_finite()) {
         None => Ok(()),
         Some(index) => Err(Error::NonFinite { what, index }),
     }
+}
+
+/// [`check_finite`] for a computed result (one from finite inputs): a NaN or
+/// infinity there is [`Error::NumericalOverflow`] naming `what`.
+#[inline]
+pub(crate) fn check_overflow<T: Real>(what: &'static str, xs: &[T]) -> Result<()> {
+    check_finite(what, xs).map_err(|_| Error::NumericalOverflow { what })
 }

@@ -17,7 +17,7 @@
 //! reused across calls: evaluating a million parameter vectors allocates
 //! nothing.
 
-use crate::error::{Error, Result, check_len};
+use crate::error::{Error, Result, check_len, check_overflow};
 use crate::linalg::{Lu, dot};
 use crate::mdp::TabularMdp;
 use crate::policy::{FeatureMap, Softmax, SoftmaxRow};
@@ -133,7 +133,8 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
         self.v = self.r_tau;
         self.lu.solve_transpose_in_place(&mut self.v)?;
         let j = dot(mdp.start(), &self.v);
-        finite(j, "J_tau")
+        check_overflow("J_tau", &[j])?;
+        Ok(j)
     }
 
     /// Full exact evaluation: `π`, entropies, `V`, `Q`, `d` and `J_τ`, viewed
@@ -165,10 +166,11 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
                 self.q[s][a] = r[s][a] + bonus + gamma * ev;
             }
         }
-        let j_tau = finite(dot(mdp.start(), &self.v), "J_tau")?;
-        all_finite(&self.v, "V")?;
-        all_finite(&self.d, "occupancy")?;
-        all_finite(self.q.as_flattened(), "Q")?;
+        let j_tau = dot(mdp.start(), &self.v);
+        check_overflow("J_tau", &[j_tau])?;
+        check_overflow("V", &self.v)?;
+        check_overflow("occupancy", &self.d)?;
+        check_overflow("Q", self.q.as_flattened())?;
         Ok(Evaluation {
             ws: self,
             mdp,
@@ -206,7 +208,9 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
             *v = mdp.rewards()[s][actions[s]];
         }
         self.lu.solve_transpose_in_place(&mut self.v)?;
-        finite(dot(mdp.start(), &self.v), "J")
+        let j = dot(mdp.start(), &self.v);
+        check_overflow("J", &[j])?;
+        Ok(j)
     }
 }
 
@@ -265,23 +269,6 @@ fn factor_transposed<T: Real, const S: usize, const A: usize>(
     }
     // Entries lie in [-γ, 1]: the scale is 1.
     lu.factor_in_place(T::ONE, false)
-}
-
-#[inline]
-fn all_finite<T: Real>(xs: &[T], what: &'static str) -> Result<()> {
-    match xs.iter().all(|x| x.is_finite()) {
-        true => Ok(()),
-        false => Err(Error::NumericalOverflow { what }),
-    }
-}
-
-#[inline]
-fn finite<T: Real>(x: T, what: &'static str) -> Result<T> {
-    if x.is_finite() {
-        Ok(x)
-    } else {
-        Err(Error::NumericalOverflow { what })
-    }
 }
 
 /// The results of [`ExactWorkspace::evaluate`], borrowed from the workspace.
@@ -422,7 +409,7 @@ impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S
                 *x *= d;
             }
         }
-        all_finite(acc.as_flattened(), "gradient")?;
+        check_overflow("gradient", acc.as_flattened())?;
         *out = acc;
         Ok(())
     }
@@ -477,7 +464,7 @@ impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S
             }
             self.policy.accumulate_unchecked(s, &g, grad);
         }
-        if let Err(e) = all_finite(grad.as_flattened(), "gradient") {
+        if let Err(e) = check_overflow("gradient", grad.as_flattened()) {
             *grad = [[T::ZERO; A]; F];
             return Err(e);
         }

@@ -14,16 +14,19 @@
 #[cfg(feature = "std")]
 extern crate std;
 
-mod error;
-mod math;
-mod real;
-
+// The layers in reading order; each imports only from those before it:
+// real and math, error, random, stats, linalg, mdp, policy, exact, train,
+// probe, env, reinforce.
 pub mod env;
+mod error;
 pub mod exact;
 pub mod linalg;
+mod math;
 pub mod mdp;
 pub mod policy;
 pub mod probe;
+pub mod random;
+mod real;
 pub mod reinforce;
 pub mod stats;
 pub mod train;

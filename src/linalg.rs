@@ -11,7 +11,7 @@
 //! from a finite number is exact) but makes banded and sparse matrices, such
 //! as the gridworld's `I - γ P_π`, much cheaper than `N³/3` operations.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, check_finite, check_overflow};
 use crate::real::Real;
 
 /// An LU factorisation with partial pivoting of an `N x N` matrix.
@@ -78,7 +78,7 @@ impl<T: Real, const N: usize> Lu<T, N> {
     /// [`Lu::solve`] returns [`Error::NotFactored`].
     pub fn factor(&mut self, a: &[[T; N]; N]) -> Result<()> {
         self.factored = false;
-        crate::error::check_finite("matrix", a.as_flattened())?;
+        check_finite("matrix", a.as_flattened())?;
         self.lu = *a;
         let mut scale = T::ZERO;
         for (i, row) in a.iter().enumerate() {
@@ -279,10 +279,10 @@ impl<T: Real, const N: usize> Lu<T, N> {
     /// [`Error::NumericalOverflow`] if the solution overflows. `x` is
     /// untouched on error.
     pub fn solve(&self, b: &[T; N], x: &mut [T; N]) -> Result<()> {
-        crate::error::check_finite("b", b)?;
+        check_finite("b", b)?;
         let mut y = *b;
         self.solve_in_place(&mut y)?;
-        check_solution(&y)?;
+        check_overflow("solution", &y)?;
         *x = y;
         Ok(())
     }
@@ -293,10 +293,10 @@ impl<T: Real, const N: usize> Lu<T, N> {
     ///
     /// As [`Lu::solve`].
     pub fn solve_transpose(&self, c: &[T; N], y: &mut [T; N]) -> Result<()> {
-        crate::error::check_finite("c", c)?;
+        check_finite("c", c)?;
         let mut z = *c;
         self.solve_transpose_in_place(&mut z)?;
-        check_solution(&z)?;
+        check_overflow("solution", &z)?;
         *y = z;
         Ok(())
     }
@@ -316,13 +316,6 @@ impl<T: Real, const N: usize> defmt::Format for Lu<T, N> {
             N,
             self.factored
         );
-    }
-}
-
-fn check_solution<T: Real>(x: &[T]) -> Result<()> {
-    match x.iter().all(|v| v.is_finite()) {
-        true => Ok(()),
-        false => Err(Error::NumericalOverflow { what: "solution" }),
     }
 }
 

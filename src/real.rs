@@ -11,56 +11,34 @@ use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAss
 use crate::math::{f32m, f64m};
 
 mod sealed {
-    use crate::error::Result;
-    use crate::mdp::Support;
+    /// A family of types indexed by the scalar, such as `[[T; A]; S]` or a
+    /// struct generic over `T`: `Of<f32>` and `Of<f64>` are its members.
+    pub trait PerScalar {
+        /// The member for scalar `T`.
+        type Of<T>;
+    }
 
-    /// The sealed part of [`super::Real`]: per-scalar code that must be a
-    /// `const fn` and so cannot be written generically.
+    /// A member of a [`PerScalar`] family, borrowed under its concrete
+    /// scalar.
+    #[derive(Debug)]
+    pub enum ScalarMut<'a, F: PerScalar> {
+        /// The `f32` member.
+        F32(&'a mut F::Of<f32>),
+        /// The `f64` member.
+        F64(&'a mut F::Of<f64>),
+    }
+
+    /// The sealed part of [`super::Real`]: the way from generic code to code
+    /// written once per scalar (which must be, e.g. to be a `const fn`).
+    /// It knows nothing of what that code does.
     pub trait Sealed: Sized {
-        /// [`crate::TabularMdp`]'s validation; returns the support ranges.
-        fn validate_tabular<const S: usize, const A: usize>(
-            p: &[[[Self; S]; A]; S],
-            r: &[[Self; A]; S],
-            gamma: Self,
-            p0: &[Self; S],
-        ) -> Result<Support<S, A>>;
-
-        /// Edge `i` of the ziggurat's layers, in this precision.
-        fn ziggurat_x(i: usize) -> Self;
-    }
-
-    impl Sealed for f32 {
-        fn validate_tabular<const S: usize, const A: usize>(
-            p: &[[[Self; S]; A]; S],
-            r: &[[Self; A]; S],
-            gamma: Self,
-            p0: &[Self; S],
-        ) -> Result<Support<S, A>> {
-            crate::mdp::validate_f32(p, r, gamma, p0)
-        }
-
-        #[inline(always)]
-        fn ziggurat_x(i: usize) -> Self {
-            crate::probe::direction::ZIGGURAT_X_F32[i]
-        }
-    }
-
-    impl Sealed for f64 {
-        fn validate_tabular<const S: usize, const A: usize>(
-            p: &[[[Self; S]; A]; S],
-            r: &[[Self; A]; S],
-            gamma: Self,
-            p0: &[Self; S],
-        ) -> Result<Support<S, A>> {
-            crate::mdp::validate_f64(p, r, gamma, p0)
-        }
-
-        #[inline(always)]
-        fn ziggurat_x(i: usize) -> Self {
-            crate::probe::direction::ziggurat_x_f64(i)
-        }
+        /// `x`, borrowed under its concrete scalar (an identity: after
+        /// inlining only the matching arm of a `match` remains).
+        fn per_scalar<F: PerScalar>(x: &mut F::Of<Self>) -> ScalarMut<'_, F>;
     }
 }
+
+pub(crate) use sealed::{PerScalar, ScalarMut};
 
 /// A floating-point scalar: `f32` or `f64`.
 ///
@@ -185,7 +163,14 @@ pub trait Real:
 }
 
 macro_rules! impl_real {
-    ($t:ident, $m:ident, $bits:ty) => {
+    ($t:ident, $m:ident, $bits:ty, $arm:ident) => {
+        impl sealed::Sealed for $t {
+            #[inline(always)]
+            fn per_scalar<F: PerScalar>(x: &mut F::Of<Self>) -> ScalarMut<'_, F> {
+                ScalarMut::$arm(x)
+            }
+        }
+
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -276,14 +261,8 @@ macro_rules! impl_real {
     };
 }
 
-impl_real!(f32, f32m, u32);
-impl_real!(f64, f64m, u64);
-
-/// Uniform sample in `[0, 1)` from a borrowed generator.
-#[inline]
-pub(crate) fn uniform01<T: Real, R: rand_core::Rng + ?Sized>(rng: &mut R) -> T {
-    T::unit_from_u64(rng.next_u64())
-}
+impl_real!(f32, f32m, u32, F32);
+impl_real!(f64, f64m, u64, F64);
 
 #[cfg(test)]
 mod tests {

@@ -227,19 +227,11 @@ impl<T: Real, const F: usize, const A: usize> Trainer<T, F, A> {
                 .fold(T::ZERO, |acc, &g| acc + g * g)
                 .sqrt(),
         };
-        let eta = self.config.step_size;
-        if self
-            .grad
-            .as_flattened()
-            .iter()
-            .zip(policy.params())
-            .any(|(&g, &t)| !(t + eta * g).is_finite())
-        {
-            return Err(Error::NumericalOverflow { what: "parameters" });
-        }
-        for (t, &g) in policy.params_mut().iter_mut().zip(self.grad.as_flattened()) {
-            *t += eta * g;
-        }
+        ascend(
+            policy.params_mut(),
+            self.grad.as_flattened(),
+            self.config.step_size,
+        )?;
         self.tau *= self.config.tau_decay;
         self.update += 1;
         Ok(report)
@@ -289,4 +281,25 @@ impl<T: Real, const F: usize, const A: usize> defmt::Format for Trainer<T, F, A>
             self.config.step_size.to_f64(),
         );
     }
+}
+
+/// One step of gradient ascent, `θ ← θ + η g`, shared by the exact
+/// [`Trainer`] and REINFORCE's SGD.
+///
+/// # Errors
+///
+/// [`Error::NumericalOverflow`] if a parameter would become non-finite;
+/// `theta` is then unchanged.
+pub(crate) fn ascend<T: Real>(theta: &mut [T], grad: &[T], eta: T) -> Result<()> {
+    if theta
+        .iter()
+        .zip(grad)
+        .any(|(&t, &g)| !(t + eta * g).is_finite())
+    {
+        return Err(Error::NumericalOverflow { what: "parameters" });
+    }
+    for (t, &g) in theta.iter_mut().zip(grad) {
+        *t += eta * g;
+    }
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //! zero and overflow bins, f32/f64 agreement, exact merges.
 
 use policy_landscape::Error;
-use policy_landscape::probe::LogHistogram;
+use policy_landscape::stats::LogHistogram;
 use proptest::prelude::*;
 
 type H64 = LogHistogram<f64>;

@@ -2,7 +2,7 @@
 //! moments, a Kolmogorov–Smirnov test against Φ, and the tail beyond the
 //! ziggurat's base `r = 3.654…` (which takes the separate tail algorithm).
 
-use policy_landscape::probe::{direction_rng, standard_normal};
+use policy_landscape::random::{direction_rng, standard_normal};
 
 /// `erfc` (Numerical Recipes' Chebyshev fit, fractional error < 1.2e-7).
 fn erfc(x: f64) -> f64 {

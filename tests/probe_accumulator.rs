@@ -3,11 +3,11 @@
 //! footnote-5 curvature pick, quantiles, the curvature histogram, the
 //! plotting axes, merging, and serde.
 
-use policy_landscape::probe::{
-    Accumulator, Cases, LogHistogram, Moments, PairErrors, Thresholds, VerdictKind, standard_normal,
-};
+use policy_landscape::probe::{Accumulator, Cases, PairErrors, Thresholds, VerdictKind};
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::rand_xoshiro::rand_core::{Rng, SeedableRng};
+use policy_landscape::random::standard_normal;
+use policy_landscape::stats::{LogHistogram, Moments};
 use proptest::prelude::*;
 
 const SQRT2: f64 = std::f64::consts::SQRT_2;

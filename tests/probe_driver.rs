@@ -4,12 +4,13 @@
 
 use policy_landscape::policy::OneHotBias;
 use policy_landscape::probe::{
-    self, Accumulator, Estimate, ExactObjective, ExactParts, Moments, Objective, PairErrors,
-    Thresholds, direction_into, direction_rng, from_fn, interpolate, interpolate_exact,
-    standard_normal,
+    self, Accumulator, ExactObjective, ExactParts, Objective, PairErrors, Thresholds,
+    direction_into, from_fn, interpolate, interpolate_exact,
 };
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::rand_xoshiro::rand_core::{Rng, SeedableRng};
+use policy_landscape::random::{direction_rng, standard_normal};
+use policy_landscape::stats::{Estimate, Moments};
 use policy_landscape::{Error, ExactWorkspace, Softmax, TabularMdp};
 use proptest::prelude::*;
 

@@ -2,7 +2,7 @@
 //! samples, edge cases, merges and bad input.
 
 use policy_landscape::Error;
-use policy_landscape::probe::P2Quantile;
+use policy_landscape::stats::P2Quantile;
 use proptest::prelude::*;
 
 /// The 20 observations of the example in Jain & Chlamtac (1985), Table I.

@@ -19,7 +19,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::{Env, Transition};
 use crate::error::{Error, Result};
-use crate::probe::standard_normal;
+use crate::random::standard_normal;
 use crate::real::Real;
 
 /// A scalar linear-quadratic control problem (observation `[s]`, action

@@ -8,8 +8,9 @@
 use rand_core::Rng;
 
 use super::{Env, Transition};
-use crate::error::{Error, Result};
-use crate::real::{Real, uniform01};
+use crate::error::{Error, Result, check_finite};
+use crate::random::uniform01;
+use crate::real::Real;
 
 /// Gymnasium's `MountainCarContinuous-v0`: drive an under-powered car up a
 /// hill by swinging.
@@ -156,7 +157,7 @@ impl MountainCarContinuous {
     /// [`Error::NonFinite`] (`what: "state"`) for a NaN or infinite entry;
     /// the environment is unchanged.
     pub fn set_state(&mut self, state: [f64; 2]) -> Result<()> {
-        crate::error::check_finite("state", &state)?;
+        check_finite("state", &state)?;
         [self.position, self.velocity] = state;
         self.float32_state = false;
         Ok(())
@@ -185,7 +186,7 @@ impl MountainCarContinuous {
     /// # Ok::<(), policy_landscape::Error>(())
     /// ```
     pub fn set_state_f32(&mut self, state: [f32; 2]) -> Result<()> {
-        crate::error::check_finite("state", &state)?;
+        check_finite("state", &state)?;
         self.position = f64::from(state[0]);
         self.velocity = f64::from(state[1]);
         self.float32_state = true;

@@ -7,8 +7,9 @@
 use rand_core::Rng;
 
 use super::{Env, Transition};
-use crate::error::{Error, Result};
-use crate::real::{Real, uniform01};
+use crate::error::{Error, Result, check_finite};
+use crate::random::uniform01;
+use crate::real::Real;
 
 /// Gymnasium's `Pendulum-v1`: swing a pendulum up and hold it upright.
 ///
@@ -166,7 +167,7 @@ impl Pendulum {
     /// # Ok::<(), policy_landscape::Error>(())
     /// ```
     pub fn set_state(&mut self, state: [f64; 2]) -> Result<()> {
-        crate::error::check_finite("state", &state)?;
+        check_finite("state", &state)?;
         [self.theta, self.theta_dot] = state;
         Ok(())
     }
@@ -219,12 +220,7 @@ impl Pendulum {
     /// One step with a torque of numpy dtype `U`; the observation is float32
     /// and the reward float64, as in Gymnasium.
     fn advance<U: Torque>(&mut self, action: U) -> Result<([f32; 3], f64, bool)> {
-        if !action.finite() {
-            return Err(Error::NonFinite {
-                what: "action",
-                index: 0,
-            });
-        }
+        check_finite("action", &[action])?;
         let (th, thdot) = (self.theta, self.theta_dot);
         let (g, m, l, dt) = (self.g, Self::MASS, Self::LENGTH, Self::DT);
         let u = action.clip_torque();
@@ -288,8 +284,7 @@ fn angle_normalize(x: f64) -> f64 {
 
 /// A torque of a numpy dtype: what `np.clip`, `3.0 * u` and `0.001 * u**2`
 /// do to it (NEP 50: a Python float meeting a float32 becomes float32).
-trait Torque: Copy {
-    fn finite(self) -> bool;
+trait Torque: Real {
     fn clip_torque(self) -> Self;
     /// `c * u` in the torque's dtype (`c` a Python float), widened.
     fn times(self, c: f64) -> f64;
@@ -298,9 +293,6 @@ trait Torque: Copy {
 }
 
 impl Torque for f64 {
-    fn finite(self) -> bool {
-        self.is_finite()
-    }
     fn clip_torque(self) -> Self {
         self.clamp(-Pendulum::MAX_TORQUE, Pendulum::MAX_TORQUE)
     }
@@ -313,9 +305,6 @@ impl Torque for f64 {
 }
 
 impl Torque for f32 {
-    fn finite(self) -> bool {
-        self.is_finite()
-    }
     fn clip_torque(self) -> Self {
         self.clamp(-Pendulum::MAX_TORQUE as f32, Pendulum::MAX_TORQUE as f32)
     }

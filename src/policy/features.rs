@@ -1,6 +1,6 @@
 //! State features `φ(s)` for linear policies.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, check_finite};
 use crate::real::Real;
 
 /// A map from a state index to a feature vector `φ(s) ∈ R^F`.
@@ -55,7 +55,7 @@ impl<T: Real, const S: usize, const F: usize> DenseFeatures<T, S, F> {
     ///
     /// [`Error::NonFinite`] if an entry is NaN or infinite.
     pub fn try_new(phi: [[T; F]; S]) -> Result<Self> {
-        crate::error::check_finite("features", phi.as_flattened())?;
+        check_finite("features", phi.as_flattened())?;
         Ok(Self { phi })
     }
 

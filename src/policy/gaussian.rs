@@ -4,8 +4,8 @@
 
 use rand_core::Rng;
 
-use crate::error::{Error, Result, check_finite, check_len};
-use crate::probe::standard_normal;
+use crate::error::{Error, Result, check_finite, check_len, check_overflow};
+use crate::random::standard_normal;
 use crate::real::Real;
 
 /// A Gaussian policy whose mean is linear in the observation.
@@ -160,9 +160,7 @@ impl<T: Real, const O: usize, const F: usize, const A: usize> Gaussian<T, O, F, 
                 *m += phi * w;
             }
         }
-        if mean.iter().any(|m| !m.is_finite()) {
-            return Err(Error::NumericalOverflow { what: "mean" });
-        }
+        check_overflow("mean", &mean)?;
         *out = mean;
         Ok(())
     }
@@ -185,9 +183,7 @@ impl<T: Real, const O: usize, const F: usize, const A: usize> Gaussian<T, O, F, 
             let e: T = standard_normal(rng);
             *x += s * e;
         }
-        if a.iter().any(|m| !m.is_finite()) {
-            return Err(Error::NumericalOverflow { what: "action" });
-        }
+        check_overflow("action", &a)?;
         *out = a;
         Ok(())
     }
@@ -244,9 +240,7 @@ impl<T: Real, const O: usize, const F: usize, const A: usize> Gaussian<T, O, F, 
         for (((wj, &a), &m), &s) in w.iter_mut().zip(action).zip(&mean).zip(&self.sigma) {
             *wj = (a - m) / (s * s);
         }
-        if w.iter().any(|x| !x.is_finite()) {
-            return Err(Error::NumericalOverflow { what: "score" });
-        }
+        check_overflow("score", &w)?;
         let mut out = [[T::ZERO; A]; F];
         for (f, row) in out.iter_mut().enumerate() {
             let phi = Self::feature(obs, f);
@@ -255,9 +249,7 @@ impl<T: Real, const O: usize, const F: usize, const A: usize> Gaussian<T, O, F, 
             }
         }
         // φ · w can overflow although both are finite.
-        if out.as_flattened().iter().any(|x| !x.is_finite()) {
-            return Err(Error::NumericalOverflow { what: "score" });
-        }
+        check_overflow("score", out.as_flattened())?;
         grad.copy_from_slice(out.as_flattened());
         Ok(())
     }

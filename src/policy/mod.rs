@@ -6,8 +6,10 @@
 
 mod features;
 mod gaussian;
+mod row;
 mod softmax;
 
 pub use features::{DenseFeatures, FeatureMap, OneHot, OneHotBias};
 pub use gaussian::Gaussian;
-pub use softmax::{Softmax, SoftmaxRow};
+pub use row::SoftmaxRow;
+pub use softmax::Softmax;

@@ -4,8 +4,10 @@
 use rand_core::Rng;
 
 use super::features::{FeatureMap, OneHot, OneHotBias};
+use super::row::SoftmaxRow;
 use crate::error::{Error, Result, check_finite, check_len};
-use crate::real::{Real, uniform01};
+use crate::random::uniform01;
+use crate::real::Real;
 
 /// A linear softmax policy over `A` actions with `F` state features.
 ///
@@ -43,119 +45,6 @@ pub struct Softmax<T, const S: usize, const F: usize, const A: usize, M = OneHot
     theta: [[T; A]; F],
     mix: T,
     features: M,
-}
-
-/// The policy in one state: unmixed softmax `p`, mixed `π`, `ln π` and the
-/// entropy `H(π)`, all from one log-sum-exp.
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct SoftmaxRow<T, const A: usize> {
-    /// `softmax(z)` before mixing.
-    pub p: [T; A],
-    /// `(1 - mix) p + mix / A`.
-    pub pi: [T; A],
-    /// `ln π`; finite wherever `π > 0`.
-    pub log_pi: [T; A],
-    /// `H(π) = -Σ π ln π`.
-    pub entropy: T,
-}
-
-impl<T: Real, const A: usize> SoftmaxRow<T, A> {
-    /// Computes the row from logits `z` (finite) and `mix` in `[0, 1]`.
-    ///
-    /// `p` is from log-sum-exp; with `mix = 0`, `ln π = z - lse(z)` exactly,
-    /// with no logarithm of a probability.
-    #[inline]
-    pub fn from_logits(z: &[T; A], mix: T) -> Self {
-        Self::compute(z, mix, true)
-    }
-
-    /// As [`SoftmaxRow::from_logits`] when `with_log`; otherwise only `p` and
-    /// `π` are computed (no logarithm at all) and `log_pi`, `entropy` are 0.
-    #[inline]
-    pub(crate) fn compute(z: &[T; A], mix: T, with_log: bool) -> Self {
-        let mut max = z[0];
-        for &x in &z[1..] {
-            max = max.max(x);
-        }
-        let mut p = [T::ZERO; A];
-        let mut sum = T::ZERO;
-        for (pi, &x) in p.iter_mut().zip(z) {
-            let e = (x - max).exp();
-            *pi = e;
-            sum += e;
-        }
-        // sum >= 1 (the max contributes exp(0)), so this is safe.
-        let inv = T::ONE / sum;
-        for x in p.iter_mut() {
-            *x *= inv;
-        }
-        let mut pi = p;
-        if mix != T::ZERO {
-            let keep = T::ONE - mix;
-            let floor = mix / T::from_usize(A);
-            for (m, &pu) in pi.iter_mut().zip(&p) {
-                *m = keep * pu + floor;
-            }
-        }
-        let mut log_pi = [T::ZERO; A];
-        let mut entropy = T::ZERO;
-        if with_log {
-            let ln_sum = sum.ln();
-            if mix == T::ZERO {
-                for (l, &x) in log_pi.iter_mut().zip(z) {
-                    *l = x - max - ln_sum;
-                }
-            } else {
-                let keep = T::ONE - mix;
-                for ((l, &m), &x) in log_pi.iter_mut().zip(&pi).zip(z) {
-                    *l = if m > T::ZERO {
-                        m.ln()
-                    } else {
-                        // Only when mix / A underflows: the unmixed log.
-                        x - max - ln_sum + keep.ln()
-                    };
-                }
-            }
-            for (&m, &l) in pi.iter().zip(&log_pi) {
-                if m > T::ZERO {
-                    entropy -= m * l;
-                }
-            }
-        }
-        Self {
-            p,
-            pi,
-            log_pi,
-            entropy,
-        }
-    }
-
-    /// The gradient with respect to the logits of `Σ_a π_a c_a - τ Σ_a π_a ln π_a`
-    /// holding `c` fixed, i.e. `∂/∂z_b = (1 - mix) p_b (G_b - Σ_a p_a G_a)` with
-    /// `G_a = c_a - τ (ln π_a + 1)`; the `+1` cancels in the centring.
-    ///
-    /// With `c = Q(s, ·)` this is the per-state factor of the paper's eq. 3;
-    /// with `c = 0`, `τ = 1` it is `∇_z H`.
-    #[inline]
-    pub fn logit_gradient(&self, c: &[T; A], tau: T, mix: T, out: &mut [T; A]) {
-        let mut g = [T::ZERO; A];
-        let mut mean = T::ZERO;
-        for (a, ga) in g.iter_mut().enumerate() {
-            if self.p[a] > T::ZERO {
-                *ga = c[a] - tau * self.log_pi[a];
-                mean += self.p[a] * *ga;
-            }
-        }
-        let keep = T::ONE - mix;
-        for (a, o) in out.iter_mut().enumerate() {
-            *o = if self.p[a] > T::ZERO {
-                keep * self.p[a] * (g[a] - mean)
-            } else {
-                T::ZERO
-            };
-        }
-    }
 }
 
 impl<T: Real, const S: usize, const A: usize> Softmax<T, S, S, A, OneHot> {

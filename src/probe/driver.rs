@@ -2,9 +2,10 @@
 
 use core::ops::Range;
 
-use super::accumulator::{Accumulator, PairErrors, Thresholds};
+use super::accumulator::Accumulator;
 use super::direction::direction_into;
 use super::objective::Objective;
+use super::thresholds::{PairErrors, Thresholds};
 use crate::error::{Error, Result, check_finite, check_len};
 use crate::real::Real;
 

@@ -1,10 +1,10 @@
 //! Linear interpolation `O((1 − a) θ0 + a θ1)` (paper §2.1.1).
 
-use super::accumulator::Estimate;
 use super::objective::{ExactObjective, ExactParts, Objective};
 use crate::error::{Error, Result, check_finite, check_len};
 use crate::policy::FeatureMap;
 use crate::real::Real;
+use crate::stats::Estimate;
 
 /// The `k`-th of `points` evenly spaced values from `a0` to `a1` (both
 /// included; one point is `a0`).
@@ -86,7 +86,7 @@ fn walk<T: Real, V>(
 /// # Examples
 ///
 /// ```
-/// use policy_landscape::probe::{from_fn, interpolate, Estimate};
+/// use policy_landscape::{probe::{from_fn, interpolate}, stats::Estimate};
 ///
 /// let mut o = from_fn(|t: &[f64]| Ok(t[0] * t[0]));
 /// let mut out = [(0.0, Estimate { value: 0.0, std_error: 0.0 }); 3];

@@ -8,23 +8,18 @@
 //! merged); the accumulator gives the projections of eq. 1–2, the paper's
 //! case counts and a [`Verdict`].
 
-pub(crate) mod direction;
-mod histogram;
-mod quantile;
-
-pub use direction::{direction_into, direction_rng, standard_normal};
-pub use histogram::{Bins, LogHistogram};
-pub use quantile::P2Quantile;
 mod accumulator;
+mod direction;
 mod driver;
 mod interpolate;
-mod moments;
 mod objective;
+mod thresholds;
 mod verdict;
 
-pub use accumulator::{Accumulator, Estimate, GRADIENT_QUANTILES, PairErrors, Thresholds};
+pub use accumulator::{Accumulator, GRADIENT_QUANTILES};
+pub use direction::direction_into;
 pub use driver::{probe, start};
 pub use interpolate::{interpolate, interpolate_exact};
-pub use moments::Moments;
 pub use objective::{ExactObjective, ExactParts, FnObjective, Objective, from_fn};
+pub use thresholds::{PairErrors, Thresholds};
 pub use verdict::{Cases, Verdict, VerdictKind};

@@ -1,11 +1,11 @@
 //! The objective interface shared by probes and interpolation.
 
-use super::accumulator::Estimate;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::exact::ExactWorkspace;
 use crate::mdp::TabularMdp;
 use crate::policy::{FeatureMap, Softmax};
 use crate::real::Real;
+use crate::stats::Estimate;
 
 /// A function of a parameter vector, possibly estimated with noise.
 ///
@@ -106,7 +106,7 @@ impl<'a, T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<
         tau: T,
     ) -> Result<Self> {
         if !(tau.is_finite() && tau >= T::ZERO) {
-            return Err(crate::Error::InvalidParameter { what: "tau" });
+            return Err(Error::InvalidParameter { what: "tau" });
         }
         Ok(Self {
             mdp,

@@ -1,4 +1,4 @@
-//! Small statistics shared by the experiments and the probes.
+//! The Wilson score interval for a binomial proportion.
 
 use crate::real::Real;
 

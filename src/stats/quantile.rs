@@ -38,7 +38,7 @@ use crate::real::Real;
 /// # Examples
 ///
 /// ```
-/// use policy_landscape::probe::P2Quantile;
+/// use policy_landscape::stats::P2Quantile;
 ///
 /// let mut median = P2Quantile::new(0.5_f64)?;
 /// assert_eq!(median.estimate(), None);
@@ -83,7 +83,7 @@ impl<T: Real> P2Quantile<T> {
     /// # Examples
     ///
     /// ```
-    /// use policy_landscape::{Error, probe::P2Quantile};
+    /// use policy_landscape::{Error, stats::P2Quantile};
     ///
     /// let q90 = P2Quantile::new(0.9_f32)?;
     /// assert_eq!(q90.quantile(), 0.9);
@@ -134,7 +134,7 @@ impl<T: Real> P2Quantile<T> {
     /// # Examples
     ///
     /// ```
-    /// use policy_landscape::{Error, probe::P2Quantile};
+    /// use policy_landscape::{Error, stats::P2Quantile};
     ///
     /// let mut q = P2Quantile::new(0.5_f64)?;
     /// q.push(1.0)?;
@@ -177,7 +177,7 @@ impl<T: Real> P2Quantile<T> {
     /// # Examples
     ///
     /// ```
-    /// use policy_landscape::probe::P2Quantile;
+    /// use policy_landscape::stats::P2Quantile;
     ///
     /// let mut q = P2Quantile::new(0.25_f64)?;
     /// for x in [40.0, 10.0, 30.0, 20.0] {
@@ -258,7 +258,7 @@ impl<T: Real> P2Quantile<T> {
     /// # Examples
     ///
     /// ```
-    /// use policy_landscape::probe::P2Quantile;
+    /// use policy_landscape::stats::P2Quantile;
     ///
     /// let mut a = P2Quantile::new(0.5_f64)?;
     /// let mut b = P2Quantile::new(0.5_f64)?;

@@ -148,7 +148,7 @@ fn edge<T: Real>(j: usize) -> T {
 /// # Examples
 ///
 /// ```
-/// use policy_landscape::probe::LogHistogram;
+/// use policy_landscape::stats::LogHistogram;
 ///
 /// let mut h = LogHistogram::<f64>::new();
 /// for x in [0.0, 1.0, 1.2, 1.5, -3.0, 1e30] {
@@ -209,7 +209,7 @@ impl<T: Real> LogHistogram<T> {
     /// # Examples
     ///
     /// ```
-    /// use policy_landscape::probe::LogHistogram;
+    /// use policy_landscape::stats::LogHistogram;
     ///
     /// static EMPTY: LogHistogram<f32> = LogHistogram::new();
     /// assert_eq!(EMPTY.count(), 0);
@@ -242,7 +242,7 @@ impl<T: Real> LogHistogram<T> {
     /// # Examples
     ///
     /// ```
-    /// use policy_landscape::{Error, probe::LogHistogram};
+    /// use policy_landscape::{Error, stats::LogHistogram};
     ///
     /// let mut h = LogHistogram::<f32>::new();
     /// h.push(-0.0)?;
@@ -290,7 +290,7 @@ impl<T: Real> LogHistogram<T> {
     /// # Examples
     ///
     /// ```
-    /// use policy_landscape::probe::LogHistogram;
+    /// use policy_landscape::stats::LogHistogram;
     ///
     /// let (mut a, mut b, mut both) = (LogHistogram::new(), LogHistogram::new(), LogHistogram::new());
     /// for x in [1.0_f64, -2.0, 0.5] {
@@ -355,7 +355,7 @@ impl<T: Real> LogHistogram<T> {
     /// # Examples
     ///
     /// ```
-    /// use policy_landscape::probe::LogHistogram;
+    /// use policy_landscape::stats::LogHistogram;
     ///
     /// type H = LogHistogram<f64>;
     /// assert_eq!(H::bin_of(0.0), Some(H::ZERO_BIN));
@@ -389,7 +389,7 @@ impl<T: Real> LogHistogram<T> {
     /// # Examples
     ///
     /// ```
-    /// use policy_landscape::probe::LogHistogram;
+    /// use policy_landscape::stats::LogHistogram;
     ///
     /// let zero = LogHistogram::<f64>::ZERO_BIN;
     /// let tiny = 2.0_f64.powi(-64);

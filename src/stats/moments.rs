@@ -19,7 +19,7 @@ use crate::real::Real;
 /// # Examples
 ///
 /// ```
-/// use policy_landscape::probe::Moments;
+/// use policy_landscape::stats::Moments;
 ///
 /// let mut m = Moments::<f64>::new();
 /// for x in [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0] {

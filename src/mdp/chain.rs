@@ -1,0 +1,134 @@
+//! The chain MDPs of the authors' MDP library.
+
+use super::TabularMdp;
+use crate::error::{Error, Result};
+use crate::real::Real;
+
+/// The specification of a chain MDP, with the semantics of the authors'
+/// library (`emdp.chainworld.build_chain_MDP`).
+///
+/// - States `0..S` in a line; actions [`LEFT`](super::LEFT) = 0 (towards 0)
+///   and [`RIGHT`](super::RIGHT) = 1 (towards `S - 1`); `A` must be 2.
+/// - The chosen move happens with probability `p_success`; otherwise the agent
+///   stays. Moving past either end stays put.
+/// - `rewards` lists `(state, action, reward)`: the reward for that action
+///   in that state only.
+/// - Terminal states loop to themselves for both actions (no extra absorbing
+///   state is added).
+/// - The start distribution is the single state `start`.
+///
+/// # Examples
+///
+/// ```
+/// use policy_landscape::mdp::{Chain, RIGHT, TabularMdp};
+///
+/// let rewards = [(3, RIGHT, 1.0)];
+/// let mdp: TabularMdp<f64, 5, 2> = Chain::new(&rewards, &[4]).p_success(0.9).build()?;
+/// assert_eq!(mdp.transitions()[2][RIGHT][3], 0.9);
+/// assert_eq!(mdp.transitions()[2][RIGHT][2], 0.09999999999999998);
+/// # Ok::<(), policy_landscape::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Chain<'a, T> {
+    /// `(state, action, reward)` triples.
+    pub rewards: &'a [(usize, usize, T)],
+    /// States that loop to themselves.
+    pub terminal: &'a [usize],
+    /// Probability that the chosen move happens.
+    pub p_success: T,
+    /// Discount.
+    pub gamma: T,
+    /// Start state.
+    pub start: usize,
+}
+
+impl<'a, T: Real> Chain<'a, T> {
+    /// A deterministic chain with `γ = 0.9` starting in state 0.
+    pub fn new(rewards: &'a [(usize, usize, T)], terminal: &'a [usize]) -> Self {
+        Self {
+            rewards,
+            terminal,
+            p_success: T::ONE,
+            gamma: T::from_f64(0.9),
+            start: 0,
+        }
+    }
+
+    /// Sets the probability that the chosen move happens.
+    pub fn p_success(self, p_success: T) -> Self {
+        Self { p_success, ..self }
+    }
+
+    /// Sets the discount.
+    pub fn gamma(self, gamma: T) -> Self {
+        Self { gamma, ..self }
+    }
+
+    /// Sets the start state.
+    pub fn start(self, start: usize) -> Self {
+        Self { start, ..self }
+    }
+
+    /// Builds the MDP; `A` must be 2.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeMismatch`] unless `A == 2`; [`Error::StateOutOfRange`],
+    /// [`Error::ActionOutOfRange`], [`Error::NonFiniteReward`],
+    /// [`Error::InvalidProbability`], [`Error::InvalidDiscount`].
+    pub fn build<const S: usize, const A: usize>(&self) -> Result<TabularMdp<T, S, A>> {
+        let () = TabularMdp::<T, S, A>::SIZES_OK;
+        if A != 2 {
+            return Err(Error::ShapeMismatch {
+                what: "chain actions",
+                expected: 2,
+                found: A,
+            });
+        }
+        if !(self.p_success >= T::ZERO && self.p_success <= T::ONE) {
+            return Err(Error::InvalidProbability { what: "p_success" });
+        }
+        let out = |state| Error::StateOutOfRange { state, states: S };
+        if self.start >= S {
+            return Err(out(self.start));
+        }
+        let mut mdp = TabularMdp::<T, S, A>::zeroed(self.gamma);
+        let mut terminal = [false; S];
+        for &t in self.terminal {
+            *terminal.get_mut(t).ok_or(out(t))? = true;
+        }
+        let p_fail = T::ONE - self.p_success;
+        for s in 0..S {
+            if terminal[s] {
+                for a in 0..A {
+                    mdp.p[s][a][s] = T::ONE;
+                }
+                continue;
+            }
+            let targets = [s.saturating_sub(1), (s + 1).min(S - 1)];
+            for (a, &next) in targets.iter().enumerate() {
+                mdp.p[s][a][next] += self.p_success;
+                mdp.p[s][a][s] += p_fail;
+            }
+        }
+        for &(s, a, reward) in self.rewards {
+            if a >= A {
+                return Err(Error::ActionOutOfRange {
+                    action: a,
+                    actions: A,
+                });
+            }
+            if !reward.is_finite() {
+                return Err(Error::NonFiniteReward {
+                    state: s,
+                    action: a,
+                });
+            }
+            *mdp.r.get_mut(s).ok_or(out(s))?.get_mut(a).ok_or(out(s))? = reward;
+        }
+        mdp.p0[self.start] = T::ONE;
+        mdp.validate()?;
+        Ok(mdp)
+    }
+}

@@ -1,0 +1,290 @@
+//! The gridworlds of the authors' MDP library, and the paper's world.
+
+use super::TabularMdp;
+use crate::error::{Error, Result};
+use crate::real::Real;
+
+/// A reward cell of a [`Gridworld`]: it pays `reward` for any action taken
+/// in it, and then moves to the absorbing state.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct RewardCell<T> {
+    /// Row, 0 at the top.
+    pub row: usize,
+    /// Column, 0 at the left.
+    pub col: usize,
+    /// The reward paid on leaving the cell.
+    pub reward: T,
+}
+
+impl<T> RewardCell<T> {
+    /// A reward cell at `(row, col)`.
+    pub const fn new(row: usize, col: usize, reward: T) -> Self {
+        Self { row, col, reward }
+    }
+}
+
+/// The specification of a gridworld, with the semantics of the authors' MDP
+/// library (`emdp.gridworld.build_simple_grid`, with terminal states).
+///
+/// - `size x size` cells; cell `(row, col)` is state `size * row + col`; one
+///   extra absorbing state is last, so the MDP has `S = size² + 1` states.
+/// - Actions [`LEFT`](super::LEFT) = 0, [`RIGHT`](super::RIGHT) = 1,
+///   [`UP`](super::UP) = 2, [`DOWN`](super::DOWN) = 3.
+/// - The chosen move happens with probability `p_success`; a move into the
+///   outer wall stays put. The remaining `1 - p_success` is split evenly over
+///   the *other feasible* moves (those that do not hit the wall): 3 inside,
+///   2 on an edge, 1 or 2 in a corner. (On a 1 x 1 grid, where no move is
+///   feasible, the agent stays.)
+/// - A reward cell pays its reward for any action and moves to the absorbing
+///   state with probability 1; the absorbing state loops to itself with
+///   reward 0. Every other reward is 0.
+/// - The start distribution is the single state `start`.
+///
+/// # Examples
+///
+/// ```
+/// use policy_landscape::mdp::{Gridworld, RewardCell, TabularMdp};
+///
+/// let cells = [RewardCell::new(0, 3, 1.0), RewardCell::new(3, 0, 0.5)];
+/// let mdp: TabularMdp<f64, 17, 4> = Gridworld::new(4, &cells)
+///     .p_success(0.8)
+///     .gamma(0.95)
+///     .build()?;
+/// assert_eq!(mdp.rewards()[3], [1.0; 4]);
+/// # Ok::<(), policy_landscape::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Gridworld<'a, T> {
+    /// Side length.
+    pub size: usize,
+    /// The reward cells.
+    pub rewards: &'a [RewardCell<T>],
+    /// Probability that the chosen move happens.
+    pub p_success: T,
+    /// Discount.
+    pub gamma: T,
+    /// Start state (`size * row + col`).
+    pub start: usize,
+}
+
+impl<'a, T: Real> Gridworld<'a, T> {
+    /// A deterministic (`p_success = 1`) world with `γ = 0.99` starting in
+    /// the top-left cell: the defaults of the authors' library.
+    pub fn new(size: usize, rewards: &'a [RewardCell<T>]) -> Self {
+        Self {
+            size,
+            rewards,
+            p_success: T::ONE,
+            gamma: T::from_f64(0.99),
+            start: 0,
+        }
+    }
+
+    /// Sets the probability that the chosen move happens.
+    pub fn p_success(self, p_success: T) -> Self {
+        Self { p_success, ..self }
+    }
+
+    /// Sets the discount.
+    pub fn gamma(self, gamma: T) -> Self {
+        Self { gamma, ..self }
+    }
+
+    /// Sets the start state.
+    pub fn start(self, start: usize) -> Self {
+        Self { start, ..self }
+    }
+
+    /// Builds the MDP; `S` must be `size² + 1` and `A` must be 4.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeMismatch`] for the wrong `S` or `A`;
+    /// [`Error::InvalidProbability`] for `p_success` outside `[0, 1]`;
+    /// [`Error::CellOutOfRange`] for a reward cell outside the grid;
+    /// [`Error::StateOutOfRange`] for a start state that is not a cell; [`Error::NonFiniteReward`] for a NaN
+    /// or infinite reward; [`Error::InvalidDiscount`].
+    pub fn build<const S: usize, const A: usize>(&self) -> Result<TabularMdp<T, S, A>> {
+        let () = TabularMdp::<T, S, A>::SIZES_OK;
+        let n = self.size;
+        let cells = n.checked_mul(n).ok_or(Error::ShapeMismatch {
+            what: "gridworld states (size² + 1)",
+            expected: usize::MAX,
+            found: S,
+        })?;
+        if n == 0 {
+            return Err(Error::ShapeMismatch {
+                what: "gridworld size (at least 1)",
+                expected: 1,
+                found: 0,
+            });
+        }
+        if cells + 1 != S {
+            return Err(Error::ShapeMismatch {
+                what: "gridworld states (size² + 1)",
+                expected: cells.saturating_add(1),
+                found: S,
+            });
+        }
+        if A != 4 {
+            return Err(Error::ShapeMismatch {
+                what: "gridworld actions",
+                expected: 4,
+                found: A,
+            });
+        }
+        if !(self.p_success >= T::ZERO && self.p_success <= T::ONE) {
+            return Err(Error::InvalidProbability { what: "p_success" });
+        }
+        if self.start >= cells {
+            return Err(Error::StateOutOfRange {
+                state: self.start,
+                states: cells,
+            });
+        }
+        let absorbing = cells;
+        let mut mdp = TabularMdp::<T, S, A>::zeroed(self.gamma);
+        let mut terminal = [false; S];
+        for cell in self.rewards {
+            if cell.row >= n || cell.col >= n {
+                return Err(Error::CellOutOfRange {
+                    row: cell.row,
+                    col: cell.col,
+                    size: n,
+                });
+            }
+            let s = n * cell.row + cell.col;
+            if !cell.reward.is_finite() {
+                return Err(Error::NonFiniteReward {
+                    state: s,
+                    action: 0,
+                });
+            }
+            terminal[s] = true;
+            mdp.r[s] = [cell.reward; A];
+        }
+        let p_fail = T::ONE - self.p_success;
+        for s in 0..cells {
+            if terminal[s] {
+                for a in 0..A {
+                    mdp.p[s][a][absorbing] = T::ONE;
+                }
+                continue;
+            }
+            let (row, col) = (s / n, s % n);
+            // The neighbour reached by each move, if the move is feasible.
+            let moves: [Option<usize>; 4] = [
+                (col > 0).then(|| s - 1),
+                (col + 1 < n).then(|| s + 1),
+                (row > 0).then(|| s - n),
+                (row + 1 < n).then(|| s + n),
+            ];
+            for a in 0..A {
+                let p = &mut mdp.p[s][a];
+                p[moves[a].unwrap_or(s)] += self.p_success;
+                let others = moves
+                    .iter()
+                    .enumerate()
+                    .filter(|&(b, m)| b != a && m.is_some())
+                    .count();
+                if others == 0 {
+                    p[s] += p_fail;
+                    continue;
+                }
+                // The library's order of operations: (1 - p) / k.
+                let share = p_fail / T::from_usize(others);
+                for (b, m) in moves.iter().enumerate() {
+                    if let (true, Some(next)) = (b != a, m) {
+                        p[*next] += share;
+                    }
+                }
+            }
+        }
+        for a in 0..A {
+            mdp.p[absorbing][a][absorbing] = T::ONE;
+        }
+        mdp.p0[self.start] = T::ONE;
+        mdp.validate()?;
+        Ok(mdp)
+    }
+}
+
+impl<T: Real, const S: usize> TabularMdp<T, S, 4> {
+    /// The two-corner world of the paper's §3.1 at any size: reward
+    /// `best_reward` at `(0, size - 1)` (top right) and `eps * best_reward` at
+    /// `(size - 1, 0)` (bottom left), start in the top-left corner.
+    /// (`make_symmetric_epsilon_reward_env` of the authors' library.)
+    ///
+    /// # Errors
+    ///
+    /// As [`Gridworld::build`].
+    pub fn corners_gridworld(
+        size: usize,
+        best_reward: T,
+        eps: T,
+        p_success: T,
+        gamma: T,
+    ) -> Result<Self> {
+        let cells = [
+            RewardCell::new(0, size.saturating_sub(1), best_reward),
+            RewardCell::new(size.saturating_sub(1), 0, eps * best_reward),
+        ];
+        Gridworld::new(size, &cells)
+            .p_success(p_success)
+            .gamma(gamma)
+            .build()
+    }
+
+    /// The multi-minima world (`make_multi_minima_reward_env` of the authors'
+    /// library): `size` reward cells on the anti-diagonal, cell
+    /// `(i, size - 1 - i)` paying `best_reward * (i + 1) / size`, all at the
+    /// same distance `size - 1` from the top-left start. The bottom-left cell
+    /// is the global optimum; each other cell is a local one.
+    ///
+    /// # Errors
+    ///
+    /// As [`Gridworld::build`].
+    pub fn diagonal_gridworld(size: usize, best_reward: T, p_success: T, gamma: T) -> Result<Self> {
+        let mut cells = [RewardCell::new(0, 0, T::ZERO); S];
+        if size >= S {
+            return Err(Error::ShapeMismatch {
+                what: "gridworld states (size² + 1)",
+                expected: size.saturating_mul(size).saturating_add(1),
+                found: S,
+            });
+        }
+        for (i, c) in cells.iter_mut().enumerate().take(size) {
+            *c = RewardCell::new(
+                i,
+                size - 1 - i,
+                best_reward * T::from_usize(i + 1) / T::from_usize(size),
+            );
+        }
+        Gridworld::new(size, &cells[..size])
+            .p_success(p_success)
+            .gamma(gamma)
+            .build()
+    }
+}
+
+impl<T: Real> TabularMdp<T, 26, 4> {
+    /// The paper's world (§3.1, Fig. 3): 5 x 5, reward 5 at `(0, 4)` and
+    /// `0.9 * 5 = 4.5` at `(4, 0)`, deterministic moves, `γ = 0.99`, start at
+    /// `(0, 0)`. Going straight right returns `5 · 0.99⁴`, straight down
+    /// `4.5 · 0.99⁴`.
+    pub fn paper_gridworld() -> Self {
+        let cells = [
+            RewardCell::new(0, 4, T::from_f64(5.0)),
+            RewardCell::new(4, 0, T::from_f64(0.9) * T::from_f64(5.0)),
+        ];
+        match Gridworld::new(5, &cells).build() {
+            Ok(mdp) => mdp,
+            // The specification above is valid for both scalars; this arm is
+            // unreachable but keeps the function panic-free.
+            Err(_) => Self::zeroed(T::ZERO),
+        }
+    }
+}

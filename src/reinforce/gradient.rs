@@ -1,0 +1,320 @@
+//! REINFORCE gradient estimates: the mergeable sums over episodes and the
+//! two estimators.
+
+use super::rollout::{Rollouts, run_episode};
+use crate::env::Env;
+use crate::error::{Error, Result, check_len, check_overflow};
+use crate::policy::Gaussian;
+use crate::random::episode_rng;
+use crate::real::Real;
+use crate::stats::Moments;
+
+/// Which REINFORCE estimator (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Estimator {
+    /// `(1/N) Σ_e Σ_t γ^t G_t ∇ln π`: unbiased for the discounted objective.
+    Unbiased,
+    /// The authors' batch-normalised advantages, no `γ^t`.
+    Normalized,
+}
+
+/// A REINFORCE gradient with the batch it came from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct GradientReport<T> {
+    /// Mean discounted return of the batch.
+    pub mean_return: T,
+    /// Its standard error.
+    pub return_std_error: T,
+    /// Steps in the batch.
+    pub steps: usize,
+}
+
+/// Episodes are accumulated in chunks of this many, merged in order, so a
+/// batch split across threads (see `parallel`, feature `rayon`) sums in exactly the same
+/// order as one thread and gives bit-identical results.
+pub const CHUNK: usize = 16;
+
+/// The sums behind a REINFORCE estimate over a range of episodes;
+/// mergeable, so shards of a batch can run anywhere.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct BatchSums<T, const F: usize, const A: usize> {
+    /// Σ_e of the per-episode unbiased estimates `Σ_t γ^t G_t ∇ln π_t`.
+    unbiased: [[T; A]; F],
+    /// Σ_e of their squares (for standard errors).
+    unbiased_sq: [[T; A]; F],
+    /// Σ over steps of `G_t ∇ln π_t` (no `γ^t`).
+    weighted: [[T; A]; F],
+    /// Σ over steps of `∇ln π_t`.
+    score_sum: [[T; A]; F],
+    /// Σ over steps of `G_t` and `G_t²`.
+    g_sum: T,
+    g_sum_sq: T,
+    steps: usize,
+    episodes: usize,
+    returns: Moments<T>,
+}
+
+impl<T: Real, const F: usize, const A: usize> Default for BatchSums<T, F, A> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Real, const F: usize, const A: usize> BatchSums<T, F, A> {
+    /// Empty sums.
+    pub const fn new() -> Self {
+        Self {
+            unbiased: [[T::ZERO; A]; F],
+            unbiased_sq: [[T::ZERO; A]; F],
+            weighted: [[T::ZERO; A]; F],
+            score_sum: [[T::ZERO; A]; F],
+            g_sum: T::ZERO,
+            g_sum_sq: T::ZERO,
+            steps: 0,
+            episodes: 0,
+            returns: Moments::new(),
+        }
+    }
+
+    /// Adds another shard's sums.
+    pub fn merge(&mut self, other: &Self) {
+        add_scaled(&mut self.unbiased, &other.unbiased, T::ONE);
+        add_scaled(&mut self.unbiased_sq, &other.unbiased_sq, T::ONE);
+        add_scaled(&mut self.weighted, &other.weighted, T::ONE);
+        add_scaled(&mut self.score_sum, &other.score_sum, T::ONE);
+        self.g_sum += other.g_sum;
+        self.g_sum_sq += other.g_sum_sq;
+        self.steps += other.steps;
+        self.episodes += other.episodes;
+        self.returns.merge(&other.returns);
+    }
+
+    /// Episodes summed.
+    pub fn episodes(&self) -> usize {
+        self.episodes
+    }
+
+    /// Steps summed.
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
+
+    /// The batch's return statistics and step count.
+    pub fn report(&self) -> GradientReport<T> {
+        GradientReport {
+            mean_return: self.returns.mean().unwrap_or(T::ZERO),
+            return_std_error: self.returns.std_error().unwrap_or(T::ZERO),
+            steps: self.steps,
+        }
+    }
+
+    /// The discounted returns of the episodes.
+    pub fn returns(&self) -> &Moments<T> {
+        &self.returns
+    }
+
+    /// The gradient estimate into `grad` (flat, `F * A`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`]; [`Error::InvalidParameter`] without
+    /// episodes; [`Error::NumericalOverflow`] for a non-finite estimate
+    /// (`grad` untouched on error).
+    pub fn gradient_into(&self, estimator: Estimator, grad: &mut [T]) -> Result<()> {
+        check_len("grad", grad.len(), F * A)?;
+        if self.episodes == 0 {
+            return Err(Error::InvalidParameter { what: "episodes" });
+        }
+        let episodes = T::from_usize(self.episodes);
+        let mut out = [[T::ZERO; A]; F];
+        match estimator {
+            Estimator::Unbiased => add_scaled(&mut out, &self.unbiased, T::ONE / episodes),
+            Estimator::Normalized => {
+                let n = T::from_usize(self.steps.max(1));
+                let mean = self.g_sum / n;
+                let std = (self.g_sum_sq / n - mean * mean).max(T::ZERO).sqrt();
+                let k = T::ONE / ((std + T::from_f64(1e-8)) * episodes);
+                // Σ_t (G_t − mean) ∇ln π_t / (std + ε), averaged over episodes.
+                add_scaled(&mut out, &self.weighted, k);
+                add_scaled(&mut out, &self.score_sum, -mean * k);
+            }
+        }
+        check_overflow("gradient", out.as_flattened())?;
+        grad.copy_from_slice(out.as_flattened());
+        Ok(())
+    }
+
+    /// Per-component standard errors of the [`Estimator::Unbiased`]
+    /// estimate (the spread of the per-episode estimates over `√N`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] for `out`; [`Error::InvalidParameter`] with
+    /// fewer than two episodes.
+    pub fn std_errors_into(&self, out: &mut [T]) -> Result<()> {
+        check_len("std errors", out.len(), F * A)?;
+        if self.episodes < 2 {
+            return Err(Error::InvalidParameter {
+                what: "episodes (standard errors need two)",
+            });
+        }
+        let n = T::from_usize(self.episodes);
+        for ((o, &s), &s2) in out
+            .iter_mut()
+            .zip(self.unbiased.as_flattened())
+            .zip(self.unbiased_sq.as_flattened())
+        {
+            let mean = s / n;
+            let var = ((s2 - n * mean * mean) / (n - T::ONE)).max(T::ZERO);
+            *o = (var / n).sqrt();
+        }
+        Ok(())
+    }
+}
+
+fn add_scaled<T: Real, const F: usize, const A: usize>(
+    dst: &mut [[T; A]; F],
+    src: &[[T; A]; F],
+    k: T,
+) {
+    for (d, s) in dst.as_flattened_mut().iter_mut().zip(src.as_flattened()) {
+        *d += k * *s;
+    }
+}
+
+/// Adds episodes `episodes` of the batch to `sums` (one pass per episode,
+/// eligibility traces on the stack, `rewards` for the per-step returns).
+///
+/// # Errors
+///
+/// As [`reinforce_gradient`].
+pub fn accumulate_episodes<T, E, const O: usize, const F: usize, const A: usize>(
+    env: &mut E,
+    policy: &Gaussian<T, O, F, A>,
+    rollouts: &Rollouts<T>,
+    episodes: core::ops::Range<usize>,
+    rewards: &mut [T],
+    sums: &mut BatchSums<T, F, A>,
+) -> Result<()>
+where
+    T: Real,
+    E: Env<T, O, A>,
+{
+    rollouts.check()?;
+    if policy.is_deterministic() {
+        return Err(Error::InvalidParameter {
+            what: "sigma (REINFORCE needs sigma > 0)",
+        });
+    }
+    let gamma = rollouts.gamma;
+    let zero = [[T::ZERO; A]; F];
+    let mut out = sums.clone();
+    let mut score = zero;
+    for e in episodes {
+        let mut rng = episode_rng(rollouts.seed, e as u64);
+        let (mut trace, mut plain_trace, mut episode) = (zero, zero, zero);
+        let (mut ret, mut discount) = (T::ZERO, T::ONE);
+        let capacity = rewards.len();
+        let n = run_episode(
+            env,
+            policy,
+            &mut rng,
+            rollouts.max_steps,
+            |t, obs, action, r| {
+                if t >= capacity {
+                    return Err(Error::InvalidParameter {
+                        what: "rewards buffer (shorter than an episode)",
+                    });
+                }
+                rewards[t] = r;
+                policy.score_into(obs, action, score.as_flattened_mut())?;
+                // Unbiased: Σ_t γ^t G_t ∇ln π_t = Σ_t' γ^t' r_t' Σ_{t≤t'} ∇ln π_t.
+                add_scaled(&mut trace, &score, T::ONE);
+                add_scaled(&mut episode, &trace, discount * r);
+                // Normalised: Σ_t G_t ∇ln π_t = Σ_t' r_t' Σ_{t≤t'} γ^(t'−t) ∇ln π_t.
+                for (p, &g) in plain_trace
+                    .as_flattened_mut()
+                    .iter_mut()
+                    .zip(score.as_flattened())
+                {
+                    *p = gamma * *p + g;
+                }
+                add_scaled(&mut out.weighted, &plain_trace, r);
+                add_scaled(&mut out.score_sum, &score, T::ONE);
+                ret += discount * r;
+                discount *= gamma;
+                Ok(())
+            },
+        )?;
+        // Per-step returns, backwards, for the batch statistics.
+        let mut g = T::ZERO;
+        for &r in rewards[..n].iter().rev() {
+            g = r + gamma * g;
+            out.g_sum += g;
+            out.g_sum_sq += g * g;
+        }
+        out.steps += n;
+        out.episodes += 1;
+        out.returns.push(ret);
+        for ((s, s2), &x) in out
+            .unbiased
+            .as_flattened_mut()
+            .iter_mut()
+            .zip(out.unbiased_sq.as_flattened_mut())
+            .zip(episode.as_flattened())
+        {
+            *s += x;
+            *s2 += x * x;
+        }
+    }
+    *sums = out;
+    Ok(())
+}
+
+/// A REINFORCE estimate of the gradient of the discounted return with
+/// respect to the policy's parameters, into `grad` (flat, `F * A`); the
+/// batch's sums are left in `sums` (for standard errors).
+///
+/// Episodes are summed in chunks of [`CHUNK`] merged in order, exactly as
+/// `parallel::reinforce_gradient` (feature `rayon`) does on several threads.
+/// `rewards` must hold at least the longest episode's steps.
+///
+/// # Errors
+///
+/// As [`mean_return`](super::mean_return); [`Error::LengthMismatch`] for `grad`;
+/// [`Error::InvalidParameter`] when `σ = 0` (no score) or when an episode
+/// outgrows `rewards`; [`Error::NumericalOverflow`] for a non-finite
+/// estimate. `grad` is untouched on error.
+pub fn reinforce_gradient<T, E, const O: usize, const F: usize, const A: usize>(
+    env: &mut E,
+    policy: &Gaussian<T, O, F, A>,
+    rollouts: &Rollouts<T>,
+    estimator: Estimator,
+    sums: &mut BatchSums<T, F, A>,
+    rewards: &mut [T],
+    grad: &mut [T],
+) -> Result<GradientReport<T>>
+where
+    T: Real,
+    E: Env<T, O, A>,
+{
+    rollouts.check()?;
+    check_len("grad", grad.len(), F * A)?;
+    let mut total = BatchSums::new();
+    let mut start = 0;
+    while start < rollouts.episodes {
+        let end = (start + CHUNK).min(rollouts.episodes);
+        let mut chunk = BatchSums::new();
+        accumulate_episodes(env, policy, rollouts, start..end, rewards, &mut chunk)?;
+        total.merge(&chunk);
+        start = end;
+    }
+    total.gradient_into(estimator, grad)?;
+    let report = total.report();
+    *sums = total;
+    Ok(report)
+}

@@ -1,0 +1,178 @@
+//! Rollouts of a Gaussian policy: episodes, the mean discounted return and
+//! the Monte-Carlo objective.
+
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::policy::Gaussian;
+use crate::probe::Objective;
+use crate::random::episode_rng;
+use crate::real::Real;
+use crate::stats::{Estimate, Moments};
+
+/// Batch settings of a Monte-Carlo evaluation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Rollouts<T> {
+    /// Episodes per batch.
+    pub episodes: usize,
+    /// Discount of the returns.
+    pub gamma: T,
+    /// Seed of the batch's episodes.
+    pub seed: u64,
+    /// Steps after which an episode is cut if the environment has not ended
+    /// it (a guard; the environments' own time limits come first).
+    pub max_steps: usize,
+}
+
+impl<T: Real> Rollouts<T> {
+    /// Checks the settings.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] for no episodes, no steps or `gamma`
+    /// outside `[0, 1]`.
+    pub fn check(&self) -> Result<()> {
+        if self.episodes == 0 {
+            return Err(Error::InvalidParameter { what: "episodes" });
+        }
+        if self.max_steps == 0 {
+            return Err(Error::InvalidParameter { what: "max_steps" });
+        }
+        if !(self.gamma >= T::ZERO && self.gamma <= T::ONE) {
+            return Err(Error::InvalidParameter { what: "gamma" });
+        }
+        Ok(())
+    }
+}
+
+/// Runs one episode of `policy` in `env` from `rng`, calling `visit` with
+/// `(t, observation, action, reward)` for every step; returns the number of
+/// steps.
+pub(super) fn run_episode<T, E, R, V, const O: usize, const F: usize, const A: usize>(
+    env: &mut E,
+    policy: &Gaussian<T, O, F, A>,
+    rng: &mut R,
+    max_steps: usize,
+    mut visit: V,
+) -> Result<usize>
+where
+    T: Real,
+    E: Env<T, O, A>,
+    R: rand_core::Rng,
+    V: FnMut(usize, &[T; O], &[T; A], T) -> Result<()>,
+{
+    let mut obs = env.reset(rng);
+    let mut action = [T::ZERO; A];
+    for t in 0..max_steps {
+        policy.sample_into(&obs, rng, &mut action)?;
+        let step = env.step(&action)?;
+        visit(t, &obs, &action, step.reward)?;
+        obs = step.observation;
+        if step.terminated || step.truncated {
+            return Ok(t + 1);
+        }
+    }
+    Ok(max_steps)
+}
+
+/// The mean discounted return of a batch, with its standard error across
+/// episodes.
+///
+/// # Errors
+///
+/// As [`Rollouts::check`], the policy's and the environment's errors, and
+/// [`Error::NumericalOverflow`] for a non-finite return.
+pub fn mean_return<T, E, const O: usize, const F: usize, const A: usize>(
+    env: &mut E,
+    policy: &Gaussian<T, O, F, A>,
+    rollouts: &Rollouts<T>,
+) -> Result<Estimate<T>>
+where
+    T: Real,
+    E: Env<T, O, A>,
+{
+    rollouts.check()?;
+    let mut moments = Moments::new();
+    for e in 0..rollouts.episodes {
+        let mut rng = episode_rng(rollouts.seed, e as u64);
+        let (mut ret, mut discount) = (T::ZERO, T::ONE);
+        run_episode(env, policy, &mut rng, rollouts.max_steps, |_, _, _, r| {
+            ret += discount * r;
+            discount *= rollouts.gamma;
+            Ok(())
+        })?;
+        if !ret.is_finite() {
+            return Err(Error::NumericalOverflow { what: "return" });
+        }
+        moments.push(ret);
+    }
+    Ok(Estimate {
+        value: moments.mean().unwrap_or(T::ZERO),
+        std_error: moments.std_error().unwrap_or(T::ZERO),
+    })
+}
+
+/// A Monte-Carlo objective: the mean discounted return of a Gaussian policy
+/// in an environment, with its standard error, as a probe
+/// [`Objective`]. Every evaluation uses the same episode seeds (common
+/// random numbers).
+#[derive(Clone, Debug)]
+pub struct MonteCarlo<E, T, const O: usize, const F: usize, const A: usize> {
+    env: E,
+    policy: Gaussian<T, O, F, A>,
+    rollouts: Rollouts<T>,
+}
+
+impl<E, T, const O: usize, const F: usize, const A: usize> MonteCarlo<E, T, O, F, A>
+where
+    T: Real,
+    E: Env<T, O, A>,
+{
+    /// The objective of `policy` (its `σ` included) in `env`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Rollouts::check`].
+    pub fn new(env: E, policy: Gaussian<T, O, F, A>, rollouts: Rollouts<T>) -> Result<Self> {
+        rollouts.check()?;
+        Ok(Self {
+            env,
+            policy,
+            rollouts,
+        })
+    }
+
+    /// The policy (its parameters are those of the last evaluation).
+    pub fn policy(&self) -> &Gaussian<T, O, F, A> {
+        &self.policy
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl<E, T: Real, const O: usize, const F: usize, const A: usize> defmt::Format
+    for MonteCarlo<E, T, O, F, A>
+{
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "MonteCarlo {{ episodes: {=usize}, seed: {=u64}, max_steps: {=usize}, gamma: {=f64} }}",
+            self.rollouts.episodes,
+            self.rollouts.seed,
+            self.rollouts.max_steps,
+            self.rollouts.gamma.to_f64(),
+        );
+    }
+}
+
+impl<E, T, const O: usize, const F: usize, const A: usize> Objective<T>
+    for MonteCarlo<E, T, O, F, A>
+where
+    T: Real,
+    E: Env<T, O, A>,
+{
+    fn evaluate(&mut self, theta: &[T]) -> Result<Estimate<T>> {
+        self.policy.set_params(theta)?;
+        mean_return(&mut self.env, &self.policy, &self.rollouts)
+    }
+}

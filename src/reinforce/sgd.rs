@@ -1,0 +1,172 @@
+//! REINFORCE training with plain SGD, with the deterministic evaluations
+//! and the footnote-5 curvature probes of the paper's Fig. 6.
+
+use super::gradient::{BatchSums, Estimator, reinforce_gradient};
+use super::rollout::{MonteCarlo, Rollouts, mean_return};
+use crate::env::Env;
+use crate::error::{Error, Result, check_len};
+use crate::policy::Gaussian;
+use crate::real::Real;
+use crate::stats::Estimate;
+use crate::train::ascend;
+
+/// The footnote-5 curvature probe run during training (paper Fig. 6).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CurvatureProbe<T> {
+    /// Probe step `α`.
+    pub alpha: T,
+    /// Directions per probe.
+    pub directions: u64,
+    /// Seed of the directions.
+    pub seed: u64,
+    /// The Monte-Carlo objective's batch (same seeds at every probe point:
+    /// common random numbers).
+    pub rollouts: Rollouts<T>,
+}
+
+/// Settings of REINFORCE with plain SGD and a constant learning rate.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SgdConfig<T> {
+    /// Learning rate.
+    pub learning_rate: T,
+    /// Updates.
+    pub updates: usize,
+    /// The training batch; update `k` uses seed `rollouts.seed + k`.
+    pub rollouts: Rollouts<T>,
+    /// The gradient estimator.
+    pub estimator: Estimator,
+    /// Evaluate the deterministic policy (`σ = 0`, footnote 4) before every
+    /// this many updates (0: never; [`mean_return`] evaluates at the end).
+    pub eval_every: usize,
+    /// The deterministic evaluation's batch (fixed seed).
+    pub eval_rollouts: Rollouts<T>,
+    /// Probe the curvature every this many updates (0: never).
+    pub curvature_every: usize,
+    /// The curvature probe.
+    pub curvature: CurvatureProbe<T>,
+}
+
+/// What one update reports.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SgdStep<T> {
+    /// Update index (the values are at the parameters before it).
+    pub update: usize,
+    /// Mean discounted return of the training batch and its standard error.
+    pub batch_return: Estimate<T>,
+    /// Mean discounted return of the deterministic policy, when evaluated.
+    pub deterministic: Option<Estimate<T>>,
+    /// `(∇O·d, dᵀHd)` of the improving direction nearest the 90th
+    /// percentile (footnote 5), when probed and some direction improves.
+    pub curvature: Option<(T, T)>,
+    /// `‖gradient estimate‖₂`.
+    pub grad_norm: T,
+}
+
+/// REINFORCE with SGD: `θ ← θ + η ĝ` for `config.updates` updates, calling
+/// `observer` after each; it can stop early with `ControlFlow::Break(())`.
+/// Returns the updates made.
+///
+/// `rewards` must hold the longest episode; `probe_scratch` holds `2 F A`
+/// scalars (used only with curvature probes).
+///
+/// # Errors
+///
+/// As [`reinforce_gradient`] and [`mean_return`];
+/// [`Error::InvalidParameter`] for a non-finite or negative learning rate;
+/// [`Error::NumericalOverflow`] if a step would make a parameter non-finite
+/// (the policy is then unchanged).
+#[allow(clippy::too_many_arguments)]
+pub fn train_sgd<T, E, Obs, const O: usize, const F: usize, const A: usize>(
+    env: &mut E,
+    policy: &mut Gaussian<T, O, F, A>,
+    config: &SgdConfig<T>,
+    rewards: &mut [T],
+    probe_scratch: &mut [T],
+    mut observer: Obs,
+) -> Result<usize>
+where
+    T: Real,
+    E: Env<T, O, A> + Clone,
+    Obs: FnMut(&SgdStep<T>) -> core::ops::ControlFlow<()>,
+{
+    let eta = config.learning_rate;
+    if !(eta.is_finite() && eta >= T::ZERO) {
+        return Err(Error::InvalidParameter {
+            what: "learning_rate",
+        });
+    }
+    config.rollouts.check()?;
+    if config.eval_every > 0 {
+        config.eval_rollouts.check()?;
+    }
+    if config.curvature_every > 0 {
+        config.curvature.rollouts.check()?;
+        check_len("probe scratch", probe_scratch.len(), 2 * F * A)?;
+    }
+    let mut grad = [[T::ZERO; A]; F];
+    let mut sums = BatchSums::new();
+    let deterministic = |policy: &Gaussian<T, O, F, A>, env: &mut E| -> Result<Estimate<T>> {
+        let mut det = policy.clone();
+        det.set_sigma(T::ZERO)?;
+        mean_return(env, &det, &config.eval_rollouts)
+    };
+    for update in 0..config.updates {
+        let det = if config.eval_every > 0 && update % config.eval_every == 0 {
+            Some(deterministic(policy, env)?)
+        } else {
+            None
+        };
+        let curvature = if config.curvature_every > 0 && update % config.curvature_every == 0 {
+            let c = &config.curvature;
+            let mut objective = MonteCarlo::new(env.clone(), policy.clone(), c.rollouts)?;
+            let theta0 = *policy.theta();
+            let theta0 = theta0.as_flattened();
+            let mut acc = crate::probe::start(&mut objective, theta0, c.alpha, Default::default())?;
+            crate::probe::probe(
+                &mut objective,
+                theta0,
+                c.seed,
+                0..c.directions,
+                probe_scratch,
+                &mut acc,
+            )?;
+            acc.improving_curvature()
+        } else {
+            None
+        };
+        let rollouts = Rollouts {
+            seed: config.rollouts.seed.wrapping_add(update as u64),
+            ..config.rollouts
+        };
+        let report = reinforce_gradient(
+            env,
+            policy,
+            &rollouts,
+            config.estimator,
+            &mut sums,
+            rewards,
+            grad.as_flattened_mut(),
+        )?;
+        let flat = grad.as_flattened();
+        ascend(policy.params_mut(), flat, eta)?;
+        let step = SgdStep {
+            update,
+            batch_return: Estimate {
+                value: report.mean_return,
+                std_error: report.return_std_error,
+            },
+            deterministic: det,
+            curvature,
+            grad_norm: flat.iter().fold(T::ZERO, |acc, &g| acc + g * g).sqrt(),
+        };
+        if observer(&step).is_break() {
+            return Ok(update + 1);
+        }
+    }
+    Ok(config.updates)
+}
