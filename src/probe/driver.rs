@@ -4,6 +4,7 @@ use core::ops::Range;
 
 use super::accumulator::Accumulator;
 use super::direction::direction_into;
+use super::improving::{Improving, ProbedDirection};
 use super::objective::Objective;
 use super::thresholds::{PairErrors, Thresholds};
 use crate::error::{Error, Result, check_finite, check_len};
@@ -74,6 +75,76 @@ pub fn probe<T: Real, O: Objective<T>>(
     scratch: &mut [T],
     acc: &mut Accumulator<T>,
 ) -> Result<()> {
+    // A no-op observer: monomorphised away, so this is the plain loop.
+    probe_observed(objective, theta0, seed, indices, scratch, acc, |_, _, _| {})
+}
+
+/// As [`probe()`], and offers each direction to `top`, which keeps the `K`
+/// most-improving ones (see [`Improving`]). The directions' seed is
+/// `top`'s.
+///
+/// # Errors
+///
+/// As [`probe()`], and [`Error::IncompatibleMerge`] when `top` belongs to
+/// another probe (its `α`, dimension or base value differ from `acc`'s).
+/// Directions before the failing one stay in `acc` and `top`.
+///
+/// # Examples
+///
+/// ```
+/// use policy_landscape::probe::{self, Improving, Thresholds, from_fn};
+///
+/// // O(θ) = θ·θ around θ0 = (1, 0): the best directions point along ±θ₀.
+/// let mut o = from_fn(|t: &[f64]| Ok(t[0] * t[0] + t[1] * t[1]));
+/// let theta0 = [1.0, 0.0];
+/// let mut acc = probe::start(&mut o, &theta0, 0.1, Thresholds::default())?;
+/// let mut top = Improving::<f64, 3>::new(11, &acc);
+/// let mut scratch = [0.0; 4];
+/// probe::probe_improving(&mut o, &theta0, 0..50, &mut scratch, &mut acc, &mut top)?;
+/// assert_eq!((acc.count(), top.len()), (50, 3));
+/// // The best improves by about 2α + α² (the exact maximum over the circle).
+/// assert!((top.best().unwrap().improvement() - 0.21).abs() < 1e-3);
+/// # Ok::<(), policy_landscape::Error>(())
+/// ```
+pub fn probe_improving<T: Real, O: Objective<T>, const K: usize>(
+    objective: &mut O,
+    theta0: &[T],
+    indices: Range<u64>,
+    scratch: &mut [T],
+    acc: &mut Accumulator<T>,
+    top: &mut Improving<T, K>,
+) -> Result<()> {
+    top.check_accumulator(acc)?;
+    let seed = top.seed();
+    probe_observed(
+        objective,
+        theta0,
+        seed,
+        indices,
+        scratch,
+        acc,
+        |index, d_plus, d_minus| {
+            // The accumulator accepted the pair, so both differences are finite.
+            top.insert(ProbedDirection {
+                index,
+                d_plus,
+                d_minus,
+            });
+        },
+    )
+}
+
+/// The probe loop; `observe(index, D+, D−)` sees each pair the accumulator
+/// accepted.
+fn probe_observed<T: Real, O: Objective<T>>(
+    objective: &mut O,
+    theta0: &[T],
+    seed: u64,
+    indices: Range<u64>,
+    scratch: &mut [T],
+    acc: &mut Accumulator<T>,
+    mut observe: impl FnMut(u64, T, T),
+) -> Result<()> {
     let n = acc.dim();
     check_len("theta", theta0.len(), n)?;
     check_len("scratch", scratch.len(), 2 * n)?;
@@ -103,6 +174,7 @@ pub fn probe<T: Real, O: Objective<T>>(
             };
             acc.push_with_errors(d_plus, d_minus, errors)?;
         }
+        observe(i, d_plus, d_minus);
     }
     Ok(())
 }

@@ -6,11 +6,13 @@
 //! [`Accumulator`]; [`probe()`] adds the directions of a range of indices
 //! (reproducible from `(seed, index)`, so ranges can run anywhere and be
 //! merged); the accumulator gives the projections of eq. 1–2, the paper's
-//! case counts and a [`Verdict`].
+//! case counts and a [`Verdict`]. [`probe_improving`] also keeps the `K`
+//! most-improving directions in an [`Improving`], to step along.
 
 mod accumulator;
 mod direction;
 mod driver;
+mod improving;
 mod interpolate;
 mod objective;
 mod thresholds;
@@ -18,7 +20,8 @@ mod verdict;
 
 pub use accumulator::{Accumulator, GRADIENT_QUANTILES};
 pub use direction::direction_into;
-pub use driver::{probe, start};
+pub use driver::{probe, probe_improving, start};
+pub use improving::{Improving, ProbedDirection, Side};
 pub use interpolate::{interpolate, interpolate_exact};
 pub use objective::{ExactObjective, ExactParts, FnObjective, Objective, from_fn};
 pub use thresholds::{PairErrors, Thresholds};
