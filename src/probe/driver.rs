@@ -134,6 +134,31 @@ pub fn probe_improving<T: Real, O: Objective<T>, const K: usize>(
     )
 }
 
+/// One point of the footnote-5 curvature series (paper Fig. 6): probes
+/// directions `0..directions` of `seed` around `theta0` with step `alpha`
+/// and default [`Thresholds`], and returns the `(∇O·d, dᵀHd)` of the
+/// improving direction nearest the 90th percentile of the improving ones
+/// ([`Accumulator::improving_curvature`]); `None` when no direction improves.
+/// Feed the points to a [`CurvatureMonitor`](super::CurvatureMonitor).
+///
+/// `scratch` holds `2 n` scalars.
+///
+/// # Errors
+///
+/// As [`start`] and [`probe()`].
+pub fn improving_curvature<T: Real, O: Objective<T>>(
+    objective: &mut O,
+    theta0: &[T],
+    alpha: T,
+    seed: u64,
+    directions: u64,
+    scratch: &mut [T],
+) -> Result<Option<(T, T)>> {
+    let mut acc = start(objective, theta0, alpha, Thresholds::default())?;
+    probe(objective, theta0, seed, 0..directions, scratch, &mut acc)?;
+    Ok(acc.improving_curvature())
+}
+
 /// The probe loop; `observe(index, D+, D−)` sees each pair the accumulator
 /// accepted.
 fn probe_observed<T: Real, O: Objective<T>>(

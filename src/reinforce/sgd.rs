@@ -6,6 +6,7 @@ use super::rollout::{MonteCarlo, Rollouts, mean_return};
 use crate::env::Env;
 use crate::error::{Error, Result, check_len};
 use crate::policy::Gaussian;
+use crate::probe::improving_curvature;
 use crate::real::Real;
 use crate::stats::Estimate;
 use crate::train::ascend;
@@ -61,7 +62,10 @@ pub struct SgdStep<T> {
     /// Mean discounted return of the deterministic policy, when evaluated.
     pub deterministic: Option<Estimate<T>>,
     /// `(∇O·d, dᵀHd)` of the improving direction nearest the 90th
-    /// percentile (footnote 5), when probed and some direction improves.
+    /// percentile (footnote 5), when probed and some direction improves
+    /// ([`improving_curvature`]). A
+    /// [`CurvatureMonitor`](crate::probe::CurvatureMonitor) keeps the last
+    /// few for a device to act on.
     pub curvature: Option<(T, T)>,
     /// `‖gradient estimate‖₂`.
     pub grad_norm: T,
@@ -73,6 +77,50 @@ pub struct SgdStep<T> {
 ///
 /// `rewards` must hold the longest episode; `probe_scratch` holds `2 F A`
 /// scalars (used only with curvature probes).
+///
+/// # Examples
+///
+/// Training on a linear-quadratic system while a
+/// [`CurvatureMonitor`](crate::probe::CurvatureMonitor) keeps the last four
+/// footnote-5 curvatures (a device would check its summary, e.g. stop or
+/// lower the rate when the curvature fluctuates widely):
+///
+/// ```
+/// use core::ops::ControlFlow;
+/// use policy_landscape::env::LinearQuadratic;
+/// use policy_landscape::policy::Gaussian;
+/// use policy_landscape::probe::CurvatureMonitor;
+/// use policy_landscape::reinforce::{CurvatureProbe, Estimator, Rollouts, SgdConfig, train_sgd};
+///
+/// let batch = |episodes, seed| Rollouts { episodes, gamma: 0.97, seed, max_steps: 100 };
+/// let config = SgdConfig {
+///     learning_rate: 0.01,
+///     updates: 30,
+///     rollouts: batch(16, 100),
+///     estimator: Estimator::Unbiased,
+///     eval_every: 0,
+///     eval_rollouts: batch(1, 0),
+///     curvature_every: 5,
+///     curvature: CurvatureProbe { alpha: 0.05, directions: 8, seed: 3, rollouts: batch(32, 9) },
+/// };
+/// let mut env = LinearQuadratic::new(0.95, 0.4, 25)?;
+/// let mut policy = Gaussian::<f64, 1, 2, 1>::affine();
+/// policy.set_sigma(0.4)?;
+/// let mut monitor = CurvatureMonitor::<f64, 4>::new();
+/// train_sgd(&mut env, &mut policy, &config, &mut [0.0; 25], &mut [0.0; 4], |step| {
+///     if let Some((g, c)) = step.curvature {
+///         // Finite by construction, so the push cannot fail.
+///         let _ = monitor.push(step.update, g, c);
+///     }
+///     ControlFlow::Continue(())
+/// })?;
+/// // Probes before updates 0, 5, ..., 25; the window holds the last four.
+/// let updates: Vec<usize> = monitor.points().map(|p| p.update).collect();
+/// assert_eq!(updates, [10, 15, 20, 25]);
+/// let summary = monitor.summary().unwrap();
+/// assert!(summary.min <= summary.mean && summary.mean <= summary.max);
+/// # Ok::<(), policy_landscape::Error>(())
+/// ```
 ///
 /// # Errors
 ///
@@ -126,16 +174,14 @@ where
             let mut objective = MonteCarlo::new(env.clone(), policy.clone(), c.rollouts)?;
             let theta0 = *policy.theta();
             let theta0 = theta0.as_flattened();
-            let mut acc = crate::probe::start(&mut objective, theta0, c.alpha, Default::default())?;
-            crate::probe::probe(
+            improving_curvature(
                 &mut objective,
                 theta0,
+                c.alpha,
                 c.seed,
-                0..c.directions,
+                c.directions,
                 probe_scratch,
-                &mut acc,
-            )?;
-            acc.improving_curvature()
+            )?
         } else {
             None
         };
