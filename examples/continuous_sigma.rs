@@ -9,8 +9,8 @@
 //! (footnote 5) of the objectives with σ ∈ {0, 0.1, 0.5, 1.0} (Fig. 6).
 //!
 //! ```text
-//! cargo run --release --example continuous_sigma --features std
-//! cargo run --release --example continuous_sigma --features std -- --updates 5000 --batch 32 --env mountain_car
+//! cargo run --release --example continuous_sigma
+//! cargo run --release --example continuous_sigma -- --updates 5000 --batch 32 --env mountain_car
 //! ```
 //!
 //! The estimator is the authors' (per-step returns, batch-normalised
@@ -33,6 +33,9 @@ use policy_landscape::reinforce::{
 };
 use policy_landscape::{Error, Real};
 
+mod cli;
+use cli::Cli;
+
 struct Options {
     updates: usize,
     batch: usize,
@@ -47,10 +50,7 @@ struct Options {
     threads: usize,
 }
 
-const USAGE: &str = "usage: continuous_sigma [--updates N] [--batch N] [--seeds N] [--eval-every N] \
-[--probe-every N] [--directions N] [--alpha X] [--rates X,..] [--sigmas X,..] [--env pendulum|mountain_car] [--threads N]";
-
-fn parse() -> Result<Options, String> {
+fn parse() -> Options {
     let mut o = Options {
         updates: 2000,
         batch: 16,
@@ -62,38 +62,64 @@ fn parse() -> Result<Options, String> {
         rates: vec![0.003, 0.01, 0.03, 0.1],
         sigmas: vec![0.1, 0.5, 1.0],
         env: "pendulum".into(),
-        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        threads: cli::all_cores(),
     };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args
-            .next()
-            .ok_or(format!("{flag} needs a value\n{USAGE}"))?;
-        let bad = |e: &dyn std::fmt::Display| format!("bad value {value:?} for {flag}: {e}");
-        let list = |v: &str| -> Result<Vec<f64>, String> {
-            v.split(',')
-                .map(|x| x.trim().parse::<f64>().map_err(|e| bad(&e)))
-                .collect()
-        };
+    let mut cli = Cli::new(
+        "continuous_sigma",
+        "The paper's §3.2 on a small scale: REINFORCE with linear Gaussian policies of fixed σ \
+         on Pendulum-v1\n(learning curves, best rate per σ, footnote-5 curvature along a trajectory).",
+    )
+    .flag("updates", "N", o.updates, "SGD updates per run")
+    .flag("batch", "N", o.batch, "episodes per gradient")
+    .flag("seeds", "N", o.seeds, "seeds per (σ, rate)")
+    .flag("eval-every", "N", o.eval_every, "updates between deterministic evaluations")
+    .flag("probe-every", "N", o.probe_every, "updates between curvature probes")
+    .flag("directions", "N", o.directions, "directions per curvature probe")
+    .flag("alpha", "X", o.alpha, "probe step α")
+    .flag("rates", "X,Y,..", cli::join(&o.rates), "constant learning rates")
+    .flag("sigmas", "X,Y,..", cli::join(&o.sigmas), "policy standard deviations σ")
+    .flag("env", "NAME", &o.env, "pendulum or mountain_car")
+    .flag(
+        "threads",
+        "N",
+        format!("all cores, {} here", o.threads),
+        "worker threads (results do not depend on it)",
+    );
+    while let Some(flag) = cli.next() {
         match flag.as_str() {
-            "--updates" => o.updates = value.parse().map_err(|e| bad(&e))?,
-            "--batch" => o.batch = value.parse().map_err(|e| bad(&e))?,
-            "--seeds" => o.seeds = value.parse().map_err(|e| bad(&e))?,
-            "--eval-every" => o.eval_every = value.parse().map_err(|e| bad(&e))?,
-            "--probe-every" => o.probe_every = value.parse().map_err(|e| bad(&e))?,
-            "--directions" => o.directions = value.parse().map_err(|e| bad(&e))?,
-            "--alpha" => o.alpha = value.parse().map_err(|e| bad(&e))?,
-            "--rates" => o.rates = list(&value)?,
-            "--sigmas" => o.sigmas = list(&value)?,
-            "--env" => o.env = value,
-            "--threads" => o.threads = value.parse::<usize>().map_err(|e| bad(&e))?.max(1),
-            _ => return Err(format!("unknown flag {flag}\n{USAGE}")),
+            "updates" => o.updates = cli.value(),
+            "batch" => o.batch = cli.value(),
+            "seeds" => o.seeds = cli.value(),
+            "eval-every" => o.eval_every = cli.value(),
+            "probe-every" => o.probe_every = cli.value(),
+            "directions" => o.directions = cli.value(),
+            "alpha" => o.alpha = cli.value(),
+            "rates" => o.rates = cli.list(),
+            "sigmas" => o.sigmas = cli.list(),
+            "env" => o.env = cli.value(),
+            "threads" => o.threads = cli.value(),
+            _ => cli.unhandled(&flag),
         }
     }
-    if o.updates == 0 || o.batch == 0 || o.seeds == 0 || o.eval_every == 0 {
-        return Err(format!("counts must be positive\n{USAGE}"));
+    for (name, count) in [
+        ("updates", o.updates),
+        ("batch", o.batch),
+        ("seeds", o.seeds as usize),
+        ("eval-every", o.eval_every),
+        ("probe-every", o.probe_every),
+        ("threads", o.threads),
+    ] {
+        if count == 0 {
+            cli.fail(&format!("--{name} must be at least 1"));
+        }
     }
-    Ok(o)
+    if !["pendulum", "mountain_car"].contains(&o.env.as_str()) {
+        cli.fail(&format!(
+            "unknown environment {:?} for --env: pendulum or mountain_car",
+            o.env
+        ));
+    }
+    o
 }
 
 /// Glorot-uniform weights (limit √(6 / (fan_in + fan_out))), zero bias: the
@@ -388,13 +414,7 @@ where
 }
 
 fn main() {
-    let o = match parse() {
-        Ok(o) => o,
-        Err(msg) => {
-            eprintln!("{msg}");
-            std::process::exit(2);
-        }
-    };
+    let o = parse();
     println!(
         "REINFORCE on {}: σ ∈ {:?} x {} seeds x rates {:?}, {} updates of {} episodes, {} threads\n",
         o.env, o.sigmas, o.seeds, o.rates, o.updates, o.batch, o.threads
@@ -402,7 +422,7 @@ fn main() {
     let result = match o.env.as_str() {
         "pendulum" => experiment::<_, 3, 4>(Pendulum::new(), &o),
         "mountain_car" => experiment::<_, 2, 3>(MountainCarContinuous::new(), &o),
-        other => Err(format!("unknown environment {other:?}\n{USAGE}")),
+        other => Err(format!("unknown environment {other:?}")),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

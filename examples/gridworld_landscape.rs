@@ -8,8 +8,8 @@
 //!     true objective, a connected path in the regularised one.
 //!
 //! ```text
-//! cargo run --release --example gridworld_landscape --features std
-//! cargo run --release --example gridworld_landscape --features std -- --tau 0.01 --mix 0.2 --alpha 1.0
+//! cargo run --release --example gridworld_landscape
+//! cargo run --release --example gridworld_landscape -- --tau 0.01 --mix 0.2 --alpha 1.0
 //! ```
 //!
 //! Two readings of "≈ 0": exact (a difference beyond rounding, `2^10 ε |J|`,
@@ -36,6 +36,9 @@ use policy_landscape::{
     Classification, Error, ExactWorkspace, Softmax, TabularMdp, TrainConfig, Trainer,
 };
 
+mod cli;
+use cli::Cli;
+
 type Policy = Softmax<f64, 26, 27, 4, OneHotBias>;
 const N: usize = 108;
 
@@ -61,26 +64,54 @@ fn parse() -> Options {
         updates: 1500,
         floor: 1e-3,
     };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args.next().unwrap_or_default();
-        let ok = match flag.as_str() {
-            "--tau" => value.parse().map(|v| o.tau = v).is_ok(),
-            "--mix" => value.parse().map(|v| o.mix = v).is_ok(),
-            "--alpha" => value.parse().map(|v| o.alpha = v).is_ok(),
-            "--directions" => value.parse().map(|v| o.directions = v).is_ok(),
-            "--seed" => value.parse().map(|v| o.seed = v).is_ok(),
-            "--points" => value.parse().map(|v| o.points = v).is_ok(),
-            "--updates" => value.parse().map(|v| o.updates = v).is_ok(),
-            "--floor" => value.parse().map(|v| o.floor = v).is_ok(),
-            _ => false,
-        };
-        if !ok {
-            eprintln!(
-                "usage: gridworld_landscape [--tau X] [--mix X] [--alpha X] [--directions N] [--seed N] [--points N] [--updates N] [--floor X]"
-            );
-            std::process::exit(2);
+    let mut cli = Cli::new(
+        "gridworld_landscape",
+        "The paper's Fig. 4: random perturbations at a sub-optimal solution θ_sub of the 5 x 5 \
+         gridworld,\nwith and without entropy, and the interpolation from θ_sub to θ_opt.",
+    )
+    .flag(
+        "tau",
+        "X",
+        o.tau,
+        "entropy weight τ of the regularised objective",
+    )
+    .flag(
+        "mix",
+        "X",
+        o.mix,
+        "uniform mixing coefficient of the stochastic policy",
+    )
+    .flag("alpha", "X", o.alpha, "probe step α")
+    .flag("directions", "N", o.directions, "random unit directions")
+    .flag("seed", "N", o.seed, "seed of the directions")
+    .flag("points", "N", o.points, "points of the interpolation")
+    .flag(
+        "updates",
+        "N",
+        o.updates,
+        "exact gradient steps to reach θ_sub and θ_opt",
+    )
+    .flag(
+        "floor",
+        "X",
+        o.floor,
+        "the coarse reading's ≈ 0 floor, relative to |J|",
+    );
+    while let Some(flag) = cli.next() {
+        match flag.as_str() {
+            "tau" => o.tau = cli.value(),
+            "mix" => o.mix = cli.value(),
+            "alpha" => o.alpha = cli.value(),
+            "directions" => o.directions = cli.value(),
+            "seed" => o.seed = cli.value(),
+            "points" => o.points = cli.value(),
+            "updates" => o.updates = cli.value(),
+            "floor" => o.floor = cli.value(),
+            _ => cli.unhandled(&flag),
         }
+    }
+    if o.points < 2 {
+        cli.fail("--points must be at least 2");
     }
     o
 }

@@ -3,9 +3,12 @@
 //! maxima `θ₀θ₁ = 1` (Goodfellow et al. 2015).
 //!
 //! ```text
-//! cargo run --release --example saddle --features std
-//! cargo run --release --example saddle --features std -- --directions 2000 --alpha 0.1
+//! cargo run --release --example saddle
+//! cargo run --release --example saddle -- --directions 2000 --alpha 0.1
 //! ```
+
+mod cli;
+use cli::Cli;
 
 use policy_landscape::Error;
 use policy_landscape::probe::{self, Accumulator, Thresholds, from_fn};
@@ -62,20 +65,26 @@ fn report(name: &str, theta0: [f64; 2], acc: &Accumulator<f64>) {
 }
 
 fn main() -> Result<(), Error> {
-    let mut directions = 1000u64;
-    let mut alpha = 0.5;
-    let mut seed = 2019u64;
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args.next().unwrap_or_default();
+    let (mut directions, mut alpha, mut seed) = (1000u64, 0.5, 2019u64);
+    let mut cli = Cli::new(
+        "saddle",
+        "The paper's Fig. 1-2: random-perturbation probes of O(θ) = −(1 − θ₀θ₁)² at a saddle\n\
+         and on its manifold of maxima.",
+    )
+    .flag(
+        "directions",
+        "N",
+        directions,
+        "random unit directions per point",
+    )
+    .flag("alpha", "X", alpha, "probe step α: O(θ0 ± α d) − O(θ0)")
+    .flag("seed", "N", seed, "seed of the directions");
+    while let Some(flag) = cli.next() {
         match flag.as_str() {
-            "--directions" => directions = value.parse().unwrap_or(directions),
-            "--alpha" => alpha = value.parse().unwrap_or(alpha),
-            "--seed" => seed = value.parse().unwrap_or(seed),
-            _ => {
-                eprintln!("usage: saddle [--directions N] [--alpha X] [--seed N]");
-                std::process::exit(2);
-            }
+            "directions" => directions = cli.value(),
+            "alpha" => alpha = cli.value(),
+            "seed" => seed = cli.value(),
+            _ => cli.unhandled(&flag),
         }
     }
     println!("O(θ) = −(1 − θ₀θ₁)², {directions} random directions, α = {alpha}, seed {seed}");

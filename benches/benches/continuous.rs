@@ -12,8 +12,8 @@
 //! - `mc_probe`: a whole landscape probe around the affine initialisation,
 //!   `probe::start` plus 10 directions (21 evaluations) with α = 0.5.
 //!
-//! `cargo bench --bench continuous` (about a minute);
-//! `cargo bench --bench continuous -- --test` runs every routine once.
+//! `cargo bench -p policy-landscape-benches --bench continuous` (about a minute);
+//! `cargo bench -p policy-landscape-benches --bench continuous -- --test` runs every routine once.
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -8,8 +8,8 @@
 //! Targets: a push in at most 20 ns; a 500-direction exact probe (1000
 //! evaluations plus the base) in at most 2 ms on one core.
 //!
-//! `cargo bench --bench probe` (about a minute and a half);
-//! `cargo bench --bench probe -- --test` runs every routine once.
+//! `cargo bench -p policy-landscape-benches --bench probe` (about a minute and a half);
+//! `cargo bench -p policy-landscape-benches --bench probe -- --test` runs every routine once.
 
 use std::hint::black_box;
 use std::ops::ControlFlow;

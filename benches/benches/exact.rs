@@ -4,9 +4,9 @@
 //!
 //! Also a 26 x 26 LU + one solve of `I - γ P_π`, ours against nalgebra's.
 //!
-//! `cargo bench --bench exact` (under two minutes: the two sweeps alone take
+//! `cargo bench -p policy-landscape-benches --bench exact` (under two minutes: the two sweeps alone take
 //! about 25 s);
-//! `cargo bench --bench exact -- --test` runs every routine once.
+//! `cargo bench -p policy-landscape-benches --bench exact -- --test` runs every routine once.
 
 use std::hint::black_box;
 use std::ops::ControlFlow;
