@@ -1,11 +1,13 @@
-//! The firmware's expected values (`examples/firmware/src/expected.rs`) are
-//! what the host computes: the firmware exits with status 0 on a Cortex-M
-//! only when its own run of the same check (`examples/firmware/src/check.rs`,
-//! included here) gives these values bit for bit.
+//! The firmware's expected values (`tests/firmware/expected.rs`) are what
+//! the host computes: the firmware (`examples/firmware`) exits with status 0
+//! on a Cortex-M only when its own run of the same check
+//! (`tests/firmware/check.rs`, included here and there) gives these values
+//! bit for bit. Both files are in this package, so the published crate's
+//! tests find them (the firmware crate is not published).
 
-#[path = "../examples/firmware/src/check.rs"]
+#[path = "firmware/check.rs"]
 mod check;
-#[path = "../examples/firmware/src/expected.rs"]
+#[path = "firmware/expected.rs"]
 mod expected;
 
 use check::Report;
@@ -81,7 +83,7 @@ fn firmware_expectation_is_the_host_result_bit_for_bit() {
     let want = expected::REPORT;
     assert!(
         got.same_bits(&want),
-        "examples/firmware/src/expected.rs is stale; the host computes\n{}",
+        "tests/firmware/expected.rs is stale; the host computes\n{}",
         render(&got)
     );
 }

@@ -2,10 +2,17 @@
 //! check on a Cortex-M (see `check.rs`), with the tools to measure what it
 //! costs there (`stack`, `timing`). The binaries in `src/bin/` report through
 //! semihosting (`landscape`) or defmt (`landscape_defmt`).
+//!
+//! The check and its expected result live in the library's package
+//! (`tests/firmware/`), because the library's host test `tests/firmware.rs`
+//! runs the very same file and must pass in the published crate too, which
+//! does not contain this firmware crate.
 
 #![no_std]
 
+#[path = "../../../tests/firmware/check.rs"]
 pub mod check;
+#[path = "../../../tests/firmware/expected.rs"]
 pub mod expected;
 pub mod out;
 pub mod stack;

@@ -1,7 +1,9 @@
 //! The landscape check the firmware runs, written once for the device and the
-//! host: the firmware calls [`run`] on a Cortex-M, and the library's host test
-//! (`tests/firmware.rs`) includes this very file, runs it and asserts that the
-//! constants in `expected.rs` are what the host computes, bit for bit.
+//! host: the firmware (`examples/firmware`, which includes this file) calls
+//! [`run`] on a Cortex-M, and the library's host test (`tests/firmware.rs`)
+//! includes this very file, runs it and asserts that the constants in
+//! `expected.rs` are what the host computes, bit for bit. It lives in the
+//! library's package so that the published crate's tests find it.
 //!
 //! The check, all in `f32`:
 //! 1. the paper's 5×5 gridworld and a tabular softmax policy drawn like a
