@@ -97,7 +97,7 @@ fn classify<T: Real>(x: T) -> Option<Slot> {
 /// smallest `T` value in the bin, so membership is exactly `lo <= |x| < hi`.
 fn edge<T: Real>(j: usize) -> T {
     let octave = pow2(LogHistogram::<T>::MIN_EXP + (j / 2) as i32);
-    if j % 2 == 0 {
+    if j.is_multiple_of(2) {
         return T::from_f64(octave);
     }
     let (frac_bits, threshold) = if T::MANTISSA_BITS <= 24 {
