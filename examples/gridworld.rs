@@ -128,7 +128,7 @@ fn reference(entropy: Option<(f64, f64)>, standard: bool) -> String {
             0.01 | 0.03 => Some("~16 %"),
             0.1 => Some("5 %"),
             0.3 => Some("0 %"),
-            1.0 => Some("29-40 % over the three decays (step 0.1 overshoots)"),
+            1.0 => Some("29-40 % across decays; step 0.1 overshoots"),
             _ => None,
         },
         Some(_) => None,
@@ -241,14 +241,12 @@ fn main() {
         }
     }
     println!(
-        "\npaper: §3.1.2 (tau = 0, about 25 %) and §3.1.3 (a decayed entropy bonus brings it to 0 %, \
-         Fig. S5, whose tau0 and decay the text does not give, so no row claims it)."
+        "\npaper: about 25 % for tau = 0 (§3.1.2); 0 % with a decayed entropy bonus (§3.1.3, Fig. S5, \
+         whose tau0 and decay\nthe text does not give, so no row is matched to it)."
     );
     println!(
-        "independent: the project's float64 reference run, computed outside this crate with the \
-         authors' MDP library\n(tests/data/training_public.json): this world, step 0.1, 1500 updates, \
-         100 inits of its own (numpy's, not these\nseeds), so it agrees within the interval, not seed \
-         for seed; shown only for the settings it ran.\n"
+        "independent: the project's own float64 reference run outside this crate (step 0.1, 1500 \
+         updates, 100 other inits)."
     );
     let steps = jobs as f64 * o.updates as f64;
     println!(

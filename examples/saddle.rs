@@ -11,7 +11,7 @@ mod cli;
 use cli::Cli;
 
 use policy_landscape::Error;
-use policy_landscape::probe::{self, Accumulator, Thresholds, from_fn};
+use policy_landscape::probe::{self, Accumulator, Thresholds, VerdictKind, from_fn};
 
 fn objective(t: &[f64]) -> Result<f64, Error> {
     Ok(-(1.0 - t[0] * t[1]).powi(2))
@@ -28,6 +28,20 @@ fn report(name: &str, theta0: [f64; 2], acc: &Accumulator<f64>) {
         ),
         None => println!("  verdict: {:?} (no directions)", v.kind),
     }
+    let meaning = match v.kind {
+        VerdictKind::LocalMaximum => {
+            "no direction improves O: every one falls on both sides (paper §2.1.2, Fig. 1a)".into()
+        }
+        VerdictKind::Saddle => format!(
+            "{} directions fall on both sides and {} rise on both: a saddle (paper Fig. 1b)",
+            c.both_negative, c.both_positive
+        ),
+        VerdictKind::LocalMinimum => "no direction worsens O: a local minimum".into(),
+        VerdictKind::Linear => "most directions rise on one side and fall on the other".into(),
+        VerdictKind::Flat => "no change is detectable in any direction".into(),
+        VerdictKind::Undetermined => "no label fits these counts".into(),
+    };
+    println!("  meaning: {meaning}");
     println!(
         "  cases: both negative {}, both positive {}, opposite {}, both ≈ 0 {}, one ≈ 0 and one negative {}, one ≈ 0 and one positive {}",
         c.both_negative,
@@ -105,6 +119,12 @@ fn main() -> Result<(), Error> {
     // (-0.5, -2) eigenvalues 0 and -2 (θ₀² + θ₁²) = -8.5.
     println!(
         "\nexact: at (0, 0) eigenvalues ±2, tr H = 0; at (−0.5, −2) eigenvalues 0 and −8.5, tr H = −8.5"
+    );
+    println!(
+        "The paper's \"flat directions\" at (−0.5, −2) (Fig. 1a: changes that evaluate to about 0) are\n\
+         those near the tangent of the manifold θ₀θ₁ = 1 (eigenvalue 0). A random direction is never exactly\n\
+         tangent, so its change is small but beyond rounding: no pair counts as ≈ 0 here, the verdict is\n\
+         LocalMaximum, and the flat direction shows as the curvatures near 0 (the max above)."
     );
     Ok(())
 }
