@@ -253,12 +253,12 @@ fn improving_curvature_is_a_direction_of_a_known_quadratic() {
     let mut o = from_fn(|t: &[f64]| Ok(value(t)));
     let theta0 = [0.0; 4];
     let mut scratch = [0.0; 8];
-    let (g, c) = probe::improving_curvature(&mut o, &theta0, 0.1, 5, 200, &mut scratch)
+    let (g, c) = probe::improving_curvature(&mut o, &theta0, 0.1, 5, 100, &mut scratch)
         .unwrap()
         .unwrap();
     assert!(g > 0.0);
     // It is one of the probed directions, with its closed-form projections.
-    let found = (0..200).any(|i| {
+    let found = (0..100).any(|i| {
         let mut d = [0.0; 4];
         direction_into(5, i, &mut d).unwrap();
         let ad: f64 = a.iter().zip(&d).map(|(x, y)| x * y).sum();
@@ -268,7 +268,7 @@ fn improving_curvature_is_a_direction_of_a_known_quadratic() {
     assert!(found, "({g}, {c}) is no probed direction's");
     // And it is what an accumulator over the same probe reports.
     let mut acc = probe::start(&mut o, &theta0, 0.1, Thresholds::default()).unwrap();
-    probe::probe(&mut o, &theta0, 5, 0..200, &mut scratch, &mut acc).unwrap();
+    probe::probe(&mut o, &theta0, 5, 0..100, &mut scratch, &mut acc).unwrap();
     assert_eq!(acc.improving_curvature(), Some((g, c)));
     // A maximum has no improving direction: None.
     let mut peak = from_fn(|t: &[f64]| Ok(-t.iter().map(|x| x * x).sum::<f64>()));
@@ -341,6 +341,10 @@ fn reinforce_sgd_feeds_the_monitor_its_last_picks() {
     assert_summary(&monitor.summary().unwrap(), &reference(last));
 }
 
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (120 exact updates and 600 exact evaluations)"
+)]
 #[test]
 fn the_exact_trainer_feeds_the_monitor_the_probes_it_would_see() {
     let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();

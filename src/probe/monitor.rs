@@ -94,7 +94,7 @@ impl<T: Real> CurvatureSummary<T> {
 ///
 /// # Examples
 ///
-/// Exact training on the paper's gridworld, probing every 25 updates (as a
+/// Exact training on the paper's gridworld, probing every 50 updates (as a
 /// device would between steps):
 ///
 /// ```
@@ -106,14 +106,14 @@ impl<T: Real> CurvatureSummary<T> {
 /// let mut policy = Softmax::<f64, 26, 26, 4>::tabular();
 /// let mut ws = ExactWorkspace::new();
 /// let mut trainer = Trainer::new(TrainConfig::new(0.1, 200))?;
-/// let mut monitor = CurvatureMonitor::<f64, 4>::new();
+/// let mut monitor = CurvatureMonitor::<f64, 3>::new();
 /// let mut scratch = [0.0; 2 * 104];
 /// while trainer.updates() < 200 {
-///     if trainer.updates() % 25 == 0 {
+///     if trainer.updates() % 50 == 0 {
 ///         let theta = *policy.theta();
 ///         let mut j = ExactObjective::new(&mdp, policy.clone(), &mut ws, 0.0)?;
 ///         let pick = probe::improving_curvature(
-///             &mut j, theta.as_flattened(), 1e-2, 7, 64, &mut scratch,
+///             &mut j, theta.as_flattened(), 1e-2, 7, 16, &mut scratch,
 ///         )?;
 ///         if let Some((g, c)) = pick {
 ///             monitor.push(trainer.updates(), g, c)?;
@@ -122,7 +122,7 @@ impl<T: Real> CurvatureSummary<T> {
 ///     trainer.step(&mdp, &mut policy, &mut ws)?;
 /// }
 /// let s = monitor.summary().unwrap();
-/// assert_eq!((s.len, s.latest.update), (4, 175)); // updates 100, 125, 150, 175
+/// assert_eq!((s.len, s.latest.update), (3, 150)); // updates 50, 100, 150
 /// assert!(s.min <= s.mean && s.mean <= s.max);
 /// # Ok::<(), policy_landscape::Error>(())
 /// ```

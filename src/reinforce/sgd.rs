@@ -101,7 +101,7 @@ pub struct SgdStep<T> {
 ///     eval_every: 0,
 ///     eval_rollouts: batch(1, 0),
 ///     curvature_every: 5,
-///     curvature: CurvatureProbe { alpha: 0.05, directions: 8, seed: 3, rollouts: batch(32, 9) },
+///     curvature: CurvatureProbe { alpha: 0.05, directions: 6, seed: 3, rollouts: batch(16, 9) },
 /// };
 /// let mut env = LinearQuadratic::new(0.95, 0.4, 25)?;
 /// let mut policy = Gaussian::<f64, 1, 2, 1>::affine();
