@@ -124,8 +124,8 @@ fn parse() -> Options {
 
 /// Glorot-uniform weights (limit √(6 / (fan_in + fan_out))), zero bias: the
 /// Keras `Dense` default of the authors' code.
-fn init<const O: usize, const F: usize>(seed: u64) -> Gaussian<f64, O, F, 1> {
-    let mut p = Gaussian::<f64, O, F, 1>::affine();
+fn init<const O: usize, const F: usize>(seed: u64) -> Gaussian<f64, O, 1, F> {
+    let mut p = Gaussian::<f64, O, 1, F>::affine();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let limit = (6.0 / (O as f64 + 1.0)).sqrt();
     for (i, x) in p.params_mut().iter_mut().enumerate() {

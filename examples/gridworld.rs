@@ -20,18 +20,14 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use policy_landscape::mdp::DOWN;
-use policy_landscape::policy::OneHotBias;
+use policy_landscape::paper::{self, Policy};
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::rand_xoshiro::rand_core::SeedableRng;
 use policy_landscape::stats::{Z95, wilson_interval};
-use policy_landscape::{
-    Classification, Error, ExactWorkspace, Softmax, TabularMdp, TrainConfig, Trainer,
-};
+use policy_landscape::{Classification, Error, ExactWorkspace, TabularMdp, TrainConfig, Trainer};
 
 mod cli;
 use cli::Cli;
-
-type Policy = Softmax<f64, 26, 27, 4, OneHotBias>;
 
 struct Options {
     seeds: u64,
@@ -143,7 +139,7 @@ fn reference(entropy: Option<(f64, f64)>, standard: bool) -> String {
 
 fn main() {
     let o = parse();
-    let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
+    let mdp = paper::mdp::<f64>();
     let threshold = match ExactWorkspace::new().deterministic_return(&mdp, &[DOWN; 26]) {
         Ok(t) => t,
         Err(e) => {

@@ -26,21 +26,18 @@
 use std::ops::ControlFlow;
 
 use policy_landscape::mdp::DOWN;
-use policy_landscape::policy::OneHotBias;
+use policy_landscape::paper::{self, Policy};
 use policy_landscape::probe::{
     self, Accumulator, ExactObjective, ExactParts, Improving, Thresholds, VerdictKind,
     interpolate_exact,
 };
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::rand_xoshiro::rand_core::SeedableRng;
-use policy_landscape::{
-    Classification, Error, ExactWorkspace, Softmax, TabularMdp, TrainConfig, Trainer,
-};
+use policy_landscape::{Classification, Error, ExactWorkspace, TabularMdp, TrainConfig, Trainer};
 
 mod cli;
 use cli::Cli;
 
-type Policy = Softmax<f64, 26, 27, 4, OneHotBias>;
 const N: usize = 108;
 
 struct Options {
@@ -211,7 +208,7 @@ fn describe(
 
 fn main() -> Result<(), Error> {
     let o = parse();
-    let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
+    let mdp = paper::mdp::<f64>();
     let mut ws = ExactWorkspace::new();
     let threshold = ws.deterministic_return(&mdp, &[DOWN; 26])?;
     let (seed_sub, sub, j_sub) = solution(

@@ -20,10 +20,11 @@
 use crate::error::{Error, Result, check_len, check_overflow};
 use crate::linalg::{Lu, dot};
 use crate::mdp::TabularMdp;
-use crate::policy::{FeatureMap, Softmax, SoftmaxRow};
+use crate::policy::{FeatureMap, OneHot, Softmax, SoftmaxRow};
 use crate::real::Real;
 
-/// Scratch and results of exact evaluation for `S` states and `A` actions.
+/// Scratch and results of exact evaluation for `S` states and `A` actions
+/// (`T` the scalar).
 ///
 /// `S² + S (4 A + 5)` scalars plus `3 S` indices: 10.4 KB in `f64` on a
 /// 64-bit host, 5.2 KB in `f32` on a 32-bit microcontroller, for the paper's
@@ -33,15 +34,15 @@ use crate::real::Real;
 /// # Examples
 ///
 /// ```
-/// use policy_landscape::{ExactWorkspace, mdp::TabularMdp, policy::Softmax};
+/// use policy_landscape::{ExactWorkspace, paper, policy::Softmax};
 ///
-/// let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
-/// let policy = Softmax::<f64, 26, 26, 4>::tabular(); // uniform
+/// let mdp = paper::mdp::<f64>();
+/// let policy = Softmax::<f64, 26, 4>::tabular(); // uniform
 /// let mut ws = ExactWorkspace::new();
 /// let j = ws.objective(&mdp, &policy, 0.0)?;
 /// let eval = ws.evaluate(&mdp, &policy, 0.0)?;
 /// assert_eq!(j, eval.j_tau());
-/// let mut grad = [0.0; 26 * 4];
+/// let mut grad = [0.0; Softmax::<f64, 26, 4>::PARAMS];
 /// eval.gradient_into(&mut grad)?;
 /// # Ok::<(), policy_landscape::Error>(())
 /// ```
@@ -88,7 +89,7 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
     fn prepare<const F: usize, M: FeatureMap<T, S, F>>(
         &mut self,
         mdp: &TabularMdp<T, S, A>,
-        policy: &Softmax<T, S, F, A, M>,
+        policy: &Softmax<T, S, A, F, M>,
         tau: T,
     ) -> Result<()> {
         if !(tau.is_finite() && tau >= T::ZERO) {
@@ -126,7 +127,7 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
     pub fn objective<const F: usize, M: FeatureMap<T, S, F>>(
         &mut self,
         mdp: &TabularMdp<T, S, A>,
-        policy: &Softmax<T, S, F, A, M>,
+        policy: &Softmax<T, S, A, F, M>,
         tau: T,
     ) -> Result<T> {
         self.prepare(mdp, policy, tau)?;
@@ -147,9 +148,9 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
     pub fn evaluate<'a, const F: usize, M: FeatureMap<T, S, F>>(
         &'a mut self,
         mdp: &'a TabularMdp<T, S, A>,
-        policy: &'a Softmax<T, S, F, A, M>,
+        policy: &'a Softmax<T, S, A, F, M>,
         tau: T,
-    ) -> Result<Evaluation<'a, T, S, F, A, M>> {
+    ) -> Result<Evaluation<'a, T, S, A, F, M>> {
         self.prepare(mdp, policy, tau)?;
         self.v = self.r_tau;
         self.lu.solve_transpose_in_place(&mut self.v)?;
@@ -274,18 +275,20 @@ fn factor_transposed<T: Real, const S: usize, const A: usize>(
 /// The results of [`ExactWorkspace::evaluate`], borrowed from the workspace.
 ///
 /// Holding it keeps the workspace, the MDP and the policy borrowed, so the
-/// values it shows always belong to the evaluated policy.
+/// values it shows always belong to the evaluated policy. The parameters
+/// are those of the policy: `T` the scalar, `S` states, `A` actions, `F`
+/// features (default `S`), `M` the feature map (default [`OneHot`]).
 #[derive(Debug)]
-pub struct Evaluation<'a, T, const S: usize, const F: usize, const A: usize, M> {
+pub struct Evaluation<'a, T, const S: usize, const A: usize, const F: usize = S, M = OneHot> {
     ws: &'a ExactWorkspace<T, S, A>,
     mdp: &'a TabularMdp<T, S, A>,
-    policy: &'a Softmax<T, S, F, A, M>,
+    policy: &'a Softmax<T, S, A, F, M>,
     tau: T,
     j_tau: T,
 }
 
-impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S, F>>
-    Evaluation<'_, T, S, F, A, M>
+impl<T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S, F>>
+    Evaluation<'_, T, S, A, F, M>
 {
     /// `J_τ = p0 · V`, the entropy-regularised objective.
     pub fn j_tau(&self) -> T {
@@ -439,7 +442,7 @@ impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S
         check_len("grad", grad.len(), F * A)?;
         let mut acc = [[T::ZERO; A]; F];
         self.gradient_array(&mut acc)?;
-        Softmax::<T, S, F, A, M>::to_torch_layout(acc.as_flattened(), grad)
+        Softmax::<T, S, A, F, M>::to_torch_layout(acc.as_flattened(), grad)
     }
 
     /// The gradient into a `[f][a]` array.
@@ -473,8 +476,8 @@ impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S
 }
 
 #[cfg(feature = "defmt")]
-impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S, F>> defmt::Format
-    for Evaluation<'_, T, S, F, A, M>
+impl<T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S, F>> defmt::Format
+    for Evaluation<'_, T, S, A, F, M>
 {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(

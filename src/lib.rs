@@ -17,14 +17,15 @@
 extern crate std;
 
 // The layers in reading order; each imports only from those before it:
-// real and math, error, random, stats, linalg, mdp, policy, exact, train,
-// probe, env, reinforce.
+// real and math, error, random, stats, linalg, mdp, policy, exact, paper,
+// train, probe, env, reinforce.
 pub mod env;
 mod error;
 pub mod exact;
 pub mod linalg;
 mod math;
 pub mod mdp;
+pub mod paper;
 pub mod policy;
 pub mod probe;
 pub mod random;

@@ -1,11 +1,12 @@
 //! The math backend: the one place that decides which implementation of the
 //! elementary functions the library uses.
 //!
-//! - `f64` always uses pure-Rust math: the [`libm`] crate, except `exp`,
-//!   which is the crate's own table-driven version (`math/exp.rs`, < 1 ULP,
-//!   no division). When the `std` feature is on and the `libm` feature is off
-//!   it uses the platform's math through `std` instead (often faster, not
-//!   bit-identical across targets).
+//! - With the `libm` feature (the default), `f64` uses pure-Rust math: the
+//!   `libm` crate, except `exp`, which is the crate's own table-driven
+//!   version (`math/exp.rs`, < 1 ULP, no division). With `libm` off and
+//!   `std` on it uses the platform's math through `std` instead (often
+//!   faster, not bit-identical across targets). With neither there is no
+//!   backend, and the build stops with an error that says so.
 //! - `f32` uses the same rule, except that the `micromath` feature swaps in
 //!   micromath's fast approximations. They are coarse: `ln` is off by up to
 //!   ~0.12 absolute (e.g. `ln(0.3908)` gives -1.0556 instead of -0.9396), so
@@ -15,9 +16,17 @@
 //! With the default features (`libm`) every target computes bit-identical
 //! results, so a firmware run can be compared bit for bit with the host.
 
+#[cfg(not(any(feature = "libm", feature = "std")))]
+compile_error!(
+    "policy-landscape needs a math backend: enable the feature `libm` \
+     (pure Rust, bit-identical on every target; a default feature) or `std` \
+     (the platform's math); `micromath` covers only f32"
+);
+
+#[cfg(feature = "libm")]
 mod exp;
 
-#[cfg(any(feature = "libm", not(feature = "std")))]
+#[cfg(feature = "libm")]
 pub(crate) mod f64_impl {
     /// Our table-driven `exp` (see `math/exp.rs`): pure Rust like the rest,
     /// within 1 ULP, and without libm's division.
@@ -52,6 +61,12 @@ pub(crate) mod f64_impl {
     #[inline(always)]
     pub fn powf(x: f64, y: f64) -> f64 {
         libm::pow(x, y)
+    }
+    /// The remainder of `x / y` with the sign of `x` (C's `fmod`; exact, so
+    /// every backend gives the same bits).
+    #[inline(always)]
+    pub fn fmod(x: f64, y: f64) -> f64 {
+        libm::fmod(x, y)
     }
 }
 
@@ -89,6 +104,10 @@ pub(crate) mod f64_impl {
     #[inline(always)]
     pub fn powf(x: f64, y: f64) -> f64 {
         x.powf(y)
+    }
+    #[inline(always)]
+    pub fn fmod(x: f64, y: f64) -> f64 {
+        x % y
     }
 }
 
@@ -129,10 +148,7 @@ pub(crate) mod f32_impl {
     }
 }
 
-#[cfg(all(
-    not(feature = "micromath"),
-    any(feature = "libm", not(feature = "std"))
-))]
+#[cfg(all(not(feature = "micromath"), feature = "libm"))]
 pub(crate) mod f32_impl {
     #[inline(always)]
     pub fn exp(x: f32) -> f32 {

@@ -138,15 +138,17 @@ impl Classification {
 ///
 /// The gradient buffer lives in the trainer (`F * A` scalars), so a step
 /// allocates nothing; a game loop can call [`Trainer::step`] once per frame.
+/// The parameters are those of the trained [`Softmax`] policy: `T` the
+/// scalar, `S` states, `A` actions, `F` features (default `S`, one-hot).
 ///
 /// # Examples
 ///
 /// ```
-/// use policy_landscape::{ExactWorkspace, mdp::TabularMdp, policy::Softmax};
+/// use policy_landscape::{ExactWorkspace, paper, policy::Softmax};
 /// use policy_landscape::train::{Classification, TrainConfig, Trainer};
 ///
-/// let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
-/// let mut policy = Softmax::<f64, 26, 26, 4>::tabular();
+/// let mdp = paper::mdp::<f64>();
+/// let mut policy = Softmax::<f64, 26, 4>::tabular();
 /// let mut ws = ExactWorkspace::new();
 /// let mut trainer = Trainer::new(TrainConfig::new(0.1, 200))?;
 /// let outcome = trainer.run(&mdp, &mut policy, &mut ws, |_| core::ops::ControlFlow::Continue(()))?;
@@ -157,14 +159,14 @@ impl Classification {
 /// # Ok::<(), policy_landscape::Error>(())
 /// ```
 #[derive(Clone, Debug)]
-pub struct Trainer<T, const F: usize, const A: usize> {
+pub struct Trainer<T, const S: usize, const A: usize, const F: usize = S> {
     config: TrainConfig<T>,
     tau: T,
     update: usize,
     grad: [[T; A]; F],
 }
 
-impl<T: Real, const F: usize, const A: usize> Trainer<T, F, A> {
+impl<T: Real, const S: usize, const A: usize, const F: usize> Trainer<T, S, A, F> {
     /// A trainer at update 0 with `τ = τ_0`.
     ///
     /// # Errors
@@ -207,10 +209,10 @@ impl<T: Real, const F: usize, const A: usize> Trainer<T, F, A> {
     ///
     /// As [`ExactWorkspace::evaluate`]; [`Error::NumericalOverflow`] if the
     /// step would make a parameter non-finite (the policy is then unchanged).
-    pub fn step<const S: usize, M: FeatureMap<T, S, F>>(
+    pub fn step<M: FeatureMap<T, S, F>>(
         &mut self,
         mdp: &TabularMdp<T, S, A>,
-        policy: &mut Softmax<T, S, F, A, M>,
+        policy: &mut Softmax<T, S, A, F, M>,
         ws: &mut ExactWorkspace<T, S, A>,
     ) -> Result<TrainStep<T>> {
         let eval = ws.evaluate(mdp, policy, self.tau)?;
@@ -244,10 +246,10 @@ impl<T: Real, const F: usize, const A: usize> Trainer<T, F, A> {
     /// # Errors
     ///
     /// As [`Trainer::step`].
-    pub fn run<const S: usize, M: FeatureMap<T, S, F>, O>(
+    pub fn run<M: FeatureMap<T, S, F>, O>(
         &mut self,
         mdp: &TabularMdp<T, S, A>,
-        policy: &mut Softmax<T, S, F, A, M>,
+        policy: &mut Softmax<T, S, A, F, M>,
         ws: &mut ExactWorkspace<T, S, A>,
         mut observer: O,
     ) -> Result<TrainOutcome<T>>
@@ -271,7 +273,9 @@ impl<T: Real, const F: usize, const A: usize> Trainer<T, F, A> {
 }
 
 #[cfg(feature = "defmt")]
-impl<T: Real, const F: usize, const A: usize> defmt::Format for Trainer<T, F, A> {
+impl<T: Real, const S: usize, const A: usize, const F: usize> defmt::Format
+    for Trainer<T, S, A, F>
+{
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(
             f,

@@ -4,6 +4,7 @@
 //! hold for every policy.
 
 use policy_landscape::mdp::{Chain, DOWN, LEFT, RIGHT, RewardCell, TabularMdp, UP};
+use policy_landscape::paper;
 use policy_landscape::policy::OneHotBias;
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::rand_xoshiro::rand_core::{Rng, SeedableRng};
@@ -119,7 +120,7 @@ fn closed_form(
 
 fn check_two_state(r0: f64, r1: f64, g: f64, tau: f64, mix: f64, z: [f64; 2], y: [f64; 2]) {
     let mdp = two_state(r0, r1, g);
-    let mut policy = Softmax::<f64, 2, 2, 2>::tabular();
+    let mut policy = Softmax::<f64, 2, 2>::tabular();
     policy.set_params(&[z[0], z[1], y[0], y[1]]).unwrap();
     policy.set_mix(mix).unwrap();
     let want = closed_form(r0, r1, g, tau, mix, z, y);
@@ -190,7 +191,7 @@ fn two_state_closed_form_gradient_formula() {
     let p = sigmoid(z[0] - z[1]);
     let dj_dp = (r0 - (1.0 - g) * r1) / (1.0 - g * p).powi(2);
     let mdp = two_state(r0, r1, g);
-    let mut policy = Softmax::<f64, 2, 2, 2>::tabular();
+    let mut policy = Softmax::<f64, 2, 2>::tabular();
     policy.set_params(&[z[0], z[1], 3.0, -1.0]).unwrap();
     let mut ws = ExactWorkspace::new();
     let eval = ws.evaluate(&mdp, &policy, 0.0).unwrap();
@@ -240,7 +241,7 @@ fn two_state_closed_form_with_mixing() {
 fn absorbing_state_earns_entropy_of_its_own_row() {
     // With uniform state-0 row and a skewed absorbing row, V[1] = τ H1 / (1 - γ).
     let mdp = two_state(0.0, 0.0, 0.5);
-    let mut policy = Softmax::<f64, 2, 2, 2>::tabular();
+    let mut policy = Softmax::<f64, 2, 2>::tabular();
     policy.set_params(&[0.0, 0.0, 2.0, 0.0]).unwrap();
     let mut ws = ExactWorkspace::new();
     let eval = ws.evaluate(&mdp, &policy, 1.0).unwrap();
@@ -259,7 +260,7 @@ fn one_state_geometric_series() {
     let mdp =
         TabularMdp::<f64, 1, 3>::try_new([[[1.0], [1.0], [1.0]]], [[1.0, 2.0, 4.0]], 0.75, [1.0])
             .unwrap();
-    let mut policy = Softmax::<f64, 1, 1, 3>::tabular();
+    let mut policy = Softmax::<f64, 1, 3>::tabular();
     policy.set_params(&[0.5, -1.0, 0.25]).unwrap();
     let z: [f64; 3] = [0.5, -1.0, 0.25];
     let sum: f64 = z.iter().map(|x| x.exp()).sum();
@@ -275,7 +276,7 @@ fn one_state_geometric_series() {
 
 #[test]
 fn paper_world_deterministic_returns() {
-    let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
+    let mdp = paper::mdp::<f64>();
     let mut ws = ExactWorkspace::new();
     let g4 = 0.99_f64.powi(4);
     let right = ws.deterministic_return(&mdp, &[RIGHT; 26]).unwrap();
@@ -299,13 +300,13 @@ fn paper_world_deterministic_returns() {
 
 #[test]
 fn near_deterministic_softmax_approaches_deterministic_returns() {
-    let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
+    let mdp = paper::mdp::<f64>();
     let g4 = 0.99_f64.powi(4);
     let mut ws = ExactWorkspace::new();
     for (action, target) in [(RIGHT, 5.0 * g4), (DOWN, 4.5 * g4)] {
         let mut last_gap = f64::INFINITY;
         for c in [1.0, 3.0, 6.0, 12.0, 30.0] {
-            let mut policy = Softmax::<f64, 26, 26, 4>::tabular();
+            let mut policy = Softmax::<f64, 26, 4>::tabular();
             for row in policy.params_mut().chunks_mut(4) {
                 for (a, x) in row.iter_mut().enumerate() {
                     *x = if a == action { c } else { -c };
@@ -334,7 +335,7 @@ fn near_deterministic_softmax_approaches_deterministic_returns() {
 #[test]
 fn occupancy_sums_to_horizon_when_nothing_terminates() {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
-    let paper = TabularMdp::<f64, 26, 4>::paper_gridworld();
+    let paper = paper::mdp::<f64>();
     let cells = [RewardCell::new(1, 2, 1.0)];
     let slippery: TabularMdp<f64, 17, 4> = Gridworld::new(4, &cells)
         .p_success(0.6)
@@ -351,9 +352,9 @@ fn occupancy_sums_to_horizon_when_nothing_terminates() {
     let mut ws17 = ExactWorkspace::new();
     let mut ws5 = ExactWorkspace::new();
     for _ in 0..5 {
-        let mut p26 = Softmax::<f64, 26, 27, 4, OneHotBias>::tabular_with_bias();
-        let mut p17 = Softmax::<f64, 17, 17, 4>::tabular();
-        let mut p5 = Softmax::<f64, 5, 5, 2>::tabular();
+        let mut p26 = Softmax::<f64, 26, 4, 27, OneHotBias>::tabular_with_bias();
+        let mut p17 = Softmax::<f64, 17, 4>::tabular();
+        let mut p5 = Softmax::<f64, 5, 2>::tabular();
         for x in p26
             .params_mut()
             .iter_mut()
@@ -397,7 +398,7 @@ fn value_is_policy_average_of_q_and_j_splits() {
     let mdp = TabularMdp::<f64, 26, 4>::corners_gridworld(5, 5.0, 0.9, 0.8, 0.95).unwrap();
     let mut ws = ExactWorkspace::new();
     for (tau, mix) in [(0.0, 0.0), (0.2, 0.0), (1.0, 0.5), (0.05, 0.1)] {
-        let mut policy = Softmax::<f64, 26, 27, 4, OneHotBias>::tabular_with_bias();
+        let mut policy = Softmax::<f64, 26, 4, 27, OneHotBias>::tabular_with_bias();
         for x in policy.params_mut() {
             *x = uniform(&mut rng, -2.0, 2.0);
         }
@@ -443,8 +444,8 @@ fn value_is_policy_average_of_q_and_j_splits() {
 
 #[test]
 fn uniform_policy_with_tau_one_earns_ln4_per_step() {
-    let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
-    let policy = Softmax::<f64, 26, 26, 4>::tabular();
+    let mdp = paper::mdp::<f64>();
+    let policy = Softmax::<f64, 26, 4>::tabular();
     let mut ws = ExactWorkspace::new();
     let (j0, v0) = {
         let e = ws.evaluate(&mdp, &policy, 0.0).unwrap();
@@ -472,7 +473,7 @@ fn uniform_policy_with_tau_one_earns_ln4_per_step() {
 #[test]
 fn mix_one_is_the_uniform_policy_with_zero_gradient() {
     let mdp = TabularMdp::<f64, 26, 4>::corners_gridworld(5, 5.0, 0.9, 0.9, 0.99).unwrap();
-    let uniform_policy = Softmax::<f64, 26, 27, 4, OneHotBias>::tabular_with_bias();
+    let uniform_policy = Softmax::<f64, 26, 4, 27, OneHotBias>::tabular_with_bias();
     let mut ws = ExactWorkspace::new();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
     for tau in [0.0, 0.5] {
@@ -481,7 +482,7 @@ fn mix_one_is_the_uniform_policy_with_zero_gradient() {
             (e.j_tau(), e.j_entropy())
         };
         for _ in 0..3 {
-            let mut policy = Softmax::<f64, 26, 27, 4, OneHotBias>::tabular_with_bias();
+            let mut policy = Softmax::<f64, 26, 4, 27, OneHotBias>::tabular_with_bias();
             for x in policy.params_mut() {
                 *x = uniform(&mut rng, -5.0, 5.0);
             }
@@ -527,7 +528,7 @@ fn deterministic_return_matches_softmax_limit_on_slippery_world() {
     }
     let mut ws = ExactWorkspace::new();
     let det = ws.deterministic_return(&mdp, &actions).unwrap();
-    let mut policy = Softmax::<f64, 17, 17, 4>::tabular();
+    let mut policy = Softmax::<f64, 17, 4>::tabular();
     for (s, row) in policy.params_mut().chunks_mut(4).enumerate() {
         row[actions[s]] = 40.0;
     }

@@ -103,7 +103,7 @@ fn a_static_mdp_evaluates_like_a_runtime_one() {
         [1.0, 0.0],
     )
     .unwrap();
-    let policy = Softmax::<f32, 2, 2, 1>::tabular();
+    let policy = Softmax::<f32, 2, 1>::tabular();
     let mut ws = ExactWorkspace::new();
     let j_static = ws.objective(&COIN_F32, &policy, 0.0).unwrap();
     let j_runtime = ws.objective(&runtime, &policy, 0.0).unwrap();

@@ -14,7 +14,7 @@ use policy_landscape::probe::{
 };
 use policy_landscape::reinforce::{CurvatureProbe, Estimator, Rollouts, SgdConfig, train_sgd};
 use policy_landscape::train::{TrainConfig, Trainer};
-use policy_landscape::{Error, ExactWorkspace, Softmax, TabularMdp};
+use policy_landscape::{Error, ExactWorkspace, Softmax, paper};
 
 #[track_caller]
 fn assert_close(what: &str, got: f64, want: f64, tol: f64) {
@@ -311,7 +311,7 @@ fn reinforce_sgd_feeds_the_monitor_its_last_picks() {
             rollouts: batch(32, 9),
         },
     };
-    let mut policy = Gaussian::<f64, 1, 2, 1>::affine();
+    let mut policy = Gaussian::<f64, 1, 1, 2>::affine();
     policy.set_sigma(0.4).unwrap();
     let mut monitor = CurvatureMonitor::<f64, 5>::new();
     let mut all = Vec::new();
@@ -347,13 +347,13 @@ fn reinforce_sgd_feeds_the_monitor_its_last_picks() {
 )]
 #[test]
 fn the_exact_trainer_feeds_the_monitor_the_probes_it_would_see() {
-    let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
-    let mut policy = Softmax::<f64, 26, 26, 4>::tabular();
+    let mdp = paper::mdp::<f64>();
+    let mut policy = Softmax::<f64, 26, 4>::tabular();
     let mut ws = ExactWorkspace::new();
     let mut trainer = Trainer::new(TrainConfig::new(0.1, 120)).unwrap();
     let mut monitor = CurvatureMonitor::<f64, 3>::new();
     let mut all = Vec::new();
-    let mut scratch = [0.0; 208];
+    let mut scratch = [0.0; 2 * Softmax::<f64, 26, 4>::PARAMS];
     while trainer.updates() < 120 {
         if trainer.updates() % 20 == 0 {
             let theta = *policy.theta();

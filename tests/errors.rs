@@ -4,6 +4,7 @@
 
 use policy_landscape::linalg::Lu;
 use policy_landscape::mdp::{Chain, RIGHT, RewardCell, TabularMdp};
+use policy_landscape::paper;
 use policy_landscape::policy::{DenseFeatures, OneHot, OneHotBias};
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::rand_xoshiro::rand_core::SeedableRng;
@@ -488,7 +489,7 @@ fn chain_bad_indices() {
 
 #[test]
 fn set_params_wrong_length_leaves_policy_unchanged() {
-    let mut policy = Softmax::<f64, 2, 2, 2>::tabular();
+    let mut policy = Softmax::<f64, 2, 2>::tabular();
     policy.set_params(&[1.0, 2.0, 3.0, 4.0]).unwrap();
     assert_eq!(
         policy.set_params(&[0.0; 3]),
@@ -511,7 +512,7 @@ fn set_params_wrong_length_leaves_policy_unchanged() {
 
 #[test]
 fn set_params_non_finite_names_index_and_leaves_policy_unchanged() {
-    let mut policy = Softmax::<f64, 2, 2, 2>::tabular();
+    let mut policy = Softmax::<f64, 2, 2>::tabular();
     policy.set_params(&[1.0, 2.0, 3.0, 4.0]).unwrap();
     assert_eq!(
         policy.set_params(&[0.0, 0.0, f64::NAN, f64::INFINITY]),
@@ -525,7 +526,7 @@ fn set_params_non_finite_names_index_and_leaves_policy_unchanged() {
 
 #[test]
 fn set_params_from_torch_wrong_length_or_non_finite() {
-    let mut policy = Softmax::<f64, 2, 3, 2, OneHotBias>::tabular_with_bias();
+    let mut policy = Softmax::<f64, 2, 2, 3, OneHotBias>::tabular_with_bias();
     let good = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
     policy.set_params_from_torch(&good).unwrap();
     let before = policy.clone();
@@ -551,7 +552,7 @@ fn set_params_from_torch_wrong_length_or_non_finite() {
 
 #[test]
 fn torch_conversions_wrong_length_leave_output_untouched() {
-    let policy = Softmax::<f64, 2, 3, 2, OneHotBias>::tabular_with_bias();
+    let policy = Softmax::<f64, 2, 2, 3, OneHotBias>::tabular_with_bias();
     let mut out = [7.0; 5];
     assert_eq!(
         policy.params_to_torch(&mut out),
@@ -562,7 +563,7 @@ fn torch_conversions_wrong_length_leave_output_untouched() {
         })
     );
     assert_eq!(out, [7.0; 5]);
-    type B = Softmax<f64, 2, 3, 2, OneHotBias>;
+    type B = Softmax<f64, 2, 2, 3, OneHotBias>;
     let mut out6 = [7.0; 6];
     assert_eq!(
         B::to_torch_layout(&[0.0; 7], &mut out6),
@@ -594,7 +595,7 @@ fn torch_conversions_wrong_length_leave_output_untouched() {
 
 #[test]
 fn mix_outside_unit_interval_leaves_policy_unchanged() {
-    let mut policy = Softmax::<f64, 2, 2, 2>::tabular();
+    let mut policy = Softmax::<f64, 2, 2>::tabular();
     policy.set_mix(0.25).unwrap();
     for bad in [-0.1, 1.0 + 1e-12, f64::NAN, f64::INFINITY] {
         assert_eq!(
@@ -611,7 +612,7 @@ fn mix_outside_unit_interval_leaves_policy_unchanged() {
 
 #[test]
 fn policy_methods_reject_out_of_range_state() {
-    let policy = Softmax::<f64, 3, 3, 2>::tabular();
+    let policy = Softmax::<f64, 3, 2>::tabular();
     let e = Error::StateOutOfRange {
         state: 3,
         states: 3,
@@ -641,7 +642,7 @@ fn policy_methods_reject_out_of_range_state() {
 
 #[test]
 fn score_rejects_out_of_range_action_and_wrong_length() {
-    let policy = Softmax::<f64, 3, 3, 2>::tabular();
+    let policy = Softmax::<f64, 3, 2>::tabular();
     let mut g = [9.0; 6];
     assert_eq!(
         policy.score_into(0, 2, &mut g),
@@ -673,7 +674,7 @@ fn score_rejects_out_of_range_action_and_wrong_length() {
 
 #[test]
 fn policy_methods_reject_nan_parameters_with_index() {
-    let mut policy = Softmax::<f64, 3, 3, 2>::tabular();
+    let mut policy = Softmax::<f64, 3, 2>::tabular();
     policy.params_mut()[5] = f64::NAN;
     let err = Error::NonFinite {
         what: "theta",
@@ -691,7 +692,7 @@ fn policy_methods_reject_nan_parameters_with_index() {
 #[test]
 fn feature_shape_mismatch() {
     assert_eq!(
-        Softmax::<f64, 3, 4, 2, OneHot>::with_features(OneHot).map(|_| ()),
+        Softmax::<f64, 3, 2, 4>::with_features(OneHot).map(|_| ()),
         Err(Error::ShapeMismatch {
             what: "one-hot features (F = S)",
             expected: 3,
@@ -699,7 +700,7 @@ fn feature_shape_mismatch() {
         })
     );
     assert_eq!(
-        Softmax::<f64, 3, 3, 2, OneHotBias>::with_features(OneHotBias).map(|_| ()),
+        Softmax::<f64, 3, 2, 3, OneHotBias>::with_features(OneHotBias).map(|_| ()),
         Err(Error::ShapeMismatch {
             what: "one-hot features with bias (F = S + 1)",
             expected: 4,
@@ -724,7 +725,7 @@ fn dense_features_reject_non_finite_entries() {
 #[test]
 fn logit_overflow_names_the_state() {
     // f64: 1e308 + 1e308 overflows the logit of state 2 only.
-    let mut policy = Softmax::<f64, 4, 5, 2, OneHotBias>::tabular_with_bias();
+    let mut policy = Softmax::<f64, 4, 2, 5, OneHotBias>::tabular_with_bias();
     policy.params_mut()[2 * 2] = 1e308; // θ[2][0]
     policy.params_mut()[4 * 2] = 1e308; // bias[0]
     let mut z = [0.0; 2];
@@ -750,7 +751,7 @@ fn logit_overflow_names_the_state() {
         Err(Error::LogitOverflow { state: 2 })
     );
     // f32: 3e38 + 3e38.
-    let mut p32 = Softmax::<f32, 2, 3, 2, OneHotBias>::tabular_with_bias();
+    let mut p32 = Softmax::<f32, 2, 2, 3, OneHotBias>::tabular_with_bias();
     p32.set_params(&[0.0, 0.0, 0.0, -3e38, 0.0, -3e38]).unwrap();
     let mut z32 = [0.0_f32; 2];
     assert_eq!(p32.logits(0, &mut z32), Ok(()));
@@ -780,7 +781,7 @@ fn mdp2() -> TabularMdp<f64, 2, 2> {
 #[test]
 fn tau_negative_or_non_finite() {
     let mdp = mdp2();
-    let policy = Softmax::<f64, 2, 2, 2>::tabular();
+    let policy = Softmax::<f64, 2, 2>::tabular();
     let mut ws = ExactWorkspace::new();
     for tau in [-1e-300, -1.0, f64::NAN, f64::INFINITY] {
         assert_eq!(
@@ -799,7 +800,7 @@ fn tau_negative_or_non_finite() {
 #[test]
 fn nan_parameter_via_params_mut_is_caught_by_evaluation() {
     let mdp = mdp2();
-    let mut policy = Softmax::<f64, 2, 3, 2, OneHotBias>::tabular_with_bias();
+    let mut policy = Softmax::<f64, 2, 2, 3, OneHotBias>::tabular_with_bias();
     policy.params_mut()[3] = f64::NAN;
     policy.params_mut()[5] = f64::INFINITY;
     let err = Err(Error::NonFinite {
@@ -810,7 +811,7 @@ fn nan_parameter_via_params_mut_is_caught_by_evaluation() {
     assert_eq!(ws.objective(&mdp, &policy, 0.1), err);
     assert_eq!(ws.evaluate(&mdp, &policy, 0.1).map(|e| e.j_tau()), err);
     // -inf in the bias row, alone.
-    let mut policy = Softmax::<f64, 2, 3, 2, OneHotBias>::tabular_with_bias();
+    let mut policy = Softmax::<f64, 2, 2, 3, OneHotBias>::tabular_with_bias();
     policy.params_mut()[4] = f64::NEG_INFINITY;
     assert_eq!(
         ws.objective(&mdp, &policy, 0.0),
@@ -824,7 +825,7 @@ fn nan_parameter_via_params_mut_is_caught_by_evaluation() {
 #[test]
 fn gradient_into_wrong_length_leaves_buffer_untouched() {
     let mdp = mdp2();
-    let mut policy = Softmax::<f64, 2, 2, 2>::tabular();
+    let mut policy = Softmax::<f64, 2, 2>::tabular();
     policy.set_params(&[0.3, -0.2, 0.1, 0.4]).unwrap();
     let mut ws = ExactWorkspace::new();
     let eval = ws.evaluate(&mdp, &policy, 0.1).unwrap();
@@ -859,7 +860,7 @@ fn gradient_into_wrong_length_leaves_buffer_untouched() {
 #[test]
 fn policy_row_out_of_range() {
     let mdp = mdp2();
-    let policy = Softmax::<f64, 2, 2, 2>::tabular();
+    let policy = Softmax::<f64, 2, 2>::tabular();
     let mut ws = ExactWorkspace::new();
     let eval = ws.evaluate(&mdp, &policy, 0.0).unwrap();
     assert_eq!(eval.policy_row(1), Ok(&[0.5, 0.5]));
@@ -890,7 +891,7 @@ fn overflowing_values_are_reported_not_returned() {
     // R = 1e308 with γ = 0.99: V = 1e310 overflows.
     let mdp =
         TabularMdp::<f64, 1, 2>::try_new([[[1.0], [1.0]]], [[1e308, 1e308]], 0.99, [1.0]).unwrap();
-    let policy = Softmax::<f64, 1, 1, 2>::tabular();
+    let policy = Softmax::<f64, 1, 2>::tabular();
     let mut ws = ExactWorkspace::new();
     assert_eq!(
         ws.objective(&mdp, &policy, 0.0),
@@ -942,7 +943,7 @@ fn trainer_step_that_would_overflow_leaves_policy_unchanged() {
     // step of f64::MAX overflows.
     let mdp =
         TabularMdp::<f64, 1, 2>::try_new([[[1.0], [1.0]]], [[0.0, 1000.0]], 0.5, [1.0]).unwrap();
-    let mut policy = Softmax::<f64, 1, 1, 2>::tabular();
+    let mut policy = Softmax::<f64, 1, 2>::tabular();
     let mut ws = ExactWorkspace::new();
     let mut trainer = Trainer::new(TrainConfig::new(f64::MAX, 3)).unwrap();
     assert_eq!(
@@ -1197,7 +1198,7 @@ fn display_messages_of_real_errors() {
         err.to_string(),
         "transition probability P[1][0][1] is not finite"
     );
-    let mut policy = Softmax::<f64, 2, 2, 2>::tabular();
+    let mut policy = Softmax::<f64, 2, 2>::tabular();
     let err = policy.set_params(&[0.0; 3]).unwrap_err();
     assert_eq!(err.to_string(), "theta has length 3, expected 4");
     let err = policy.set_mix(2.0).unwrap_err();
@@ -1212,7 +1213,7 @@ type Snapshot = (f64, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
 fn snapshot<const S: usize, const F: usize>(
     ws: &mut ExactWorkspace<f64, S, 4>,
     mdp: &TabularMdp<f64, S, 4>,
-    policy: &Softmax<f64, S, F, 4, OneHotBias>,
+    policy: &Softmax<f64, S, 4, F, OneHotBias>,
     tau: f64,
 ) -> Snapshot {
     let eval = ws.evaluate(mdp, policy, tau).unwrap();
@@ -1232,8 +1233,8 @@ fn snapshot<const S: usize, const F: usize>(
 
 #[test]
 fn workspace_recovers_exactly_after_every_kind_of_error() {
-    let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
-    let mut good = Softmax::<f64, 26, 27, 4, OneHotBias>::tabular_with_bias();
+    let mdp = paper::mdp::<f64>();
+    let mut good = Softmax::<f64, 26, 4, 27, OneHotBias>::tabular_with_bias();
     for (i, x) in good.params_mut().iter_mut().enumerate() {
         *x = ((i * 37 % 11) as f64 - 5.0) * 0.2;
     }
@@ -1303,7 +1304,7 @@ fn overflowing_q_is_an_error_and_gradients_never_hold_nan() {
         [1.0, 0.0],
     )
     .unwrap();
-    let mut policy = Softmax::<f64, 2, 2, 2>::tabular();
+    let mut policy = Softmax::<f64, 2, 2>::tabular();
     policy.set_params(&[0.0, -700.0, 0.0, 0.0]).unwrap();
     let mut ws = ExactWorkspace::new();
     assert_eq!(
@@ -1314,7 +1315,7 @@ fn overflowing_q_is_an_error_and_gradients_never_hold_nan() {
     // the mean of Q is ≈ -1.7e308, so Q[1] - mean overflows.
     let mdp = TabularMdp::<f64, 1, 2>::try_new([[[1.0], [1.0]]], [[-1.7e308, 1.7e308]], 0.0, [1.0])
         .unwrap();
-    let mut policy = Softmax::<f64, 1, 1, 2>::tabular();
+    let mut policy = Softmax::<f64, 1, 2>::tabular();
     policy.set_params(&[0.0, -50.0]).unwrap();
     let mut ws = ExactWorkspace::new();
     let eval = ws.evaluate(&mdp, &policy, 0.0).unwrap();

@@ -11,6 +11,7 @@ mod check;
 mod expected;
 
 use check::Report;
+use policy_landscape::paper;
 use policy_landscape::probe::VerdictKind;
 use policy_landscape::{ExactWorkspace, TabularMdp};
 
@@ -68,7 +69,7 @@ fn render(r: &Report) -> String {
 }
 
 fn host_report() -> Report {
-    let mdp = TabularMdp::<f32, 26, 4>::paper_gridworld();
+    let mdp = paper::mdp::<f32>();
     let mut ws = ExactWorkspace::new();
     check::run(&mdp, &mut ws).expect("the check's inputs are valid")
 }
@@ -93,7 +94,7 @@ fn firmware_expectation_is_the_host_result_bit_for_bit() {
 fn the_compile_time_mdp_is_the_runtime_one() {
     // The firmware keeps the gridworld in flash, built by `try_new_const`
     // from the builder's numbers (see `examples/firmware/build.rs`).
-    let runtime = TabularMdp::<f32, 26, 4>::paper_gridworld();
+    let runtime = paper::mdp::<f32>();
     let constant = TabularMdp::<f32, 26, 4>::try_new_const(
         *runtime.transitions(),
         *runtime.rewards(),

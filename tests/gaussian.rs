@@ -10,8 +10,8 @@ use policy_landscape::rand_xoshiro::rand_core::SeedableRng;
 
 const LN_2PI: f64 = 1.8378770664093453;
 
-fn policy() -> Gaussian<f64, 3, 4, 2> {
-    let mut pi = Gaussian::<f64, 3, 4, 2>::affine();
+fn policy() -> Gaussian<f64, 3, 2, 4> {
+    let mut pi = Gaussian::<f64, 3, 2, 4>::affine();
     pi.set_params(&[0.5, -1.0, 0.25, 0.75, -0.3, 0.1, 0.2, -0.4])
         .unwrap();
     pi.set_sigmas(&[0.7, 1.3]).unwrap();
@@ -45,7 +45,7 @@ fn mean_log_prob_and_entropy_closed_forms() {
         .sum();
     assert!((pi.entropy().unwrap() - h).abs() < 1e-15);
     // The f32 policy agrees.
-    let mut p32 = Gaussian::<f32, 3, 4, 2>::affine();
+    let mut p32 = Gaussian::<f32, 3, 2, 4>::affine();
     let theta: Vec<f32> = pi.params().iter().map(|&x| x as f32).collect();
     p32.set_params(&theta).unwrap();
     p32.set_sigmas(&[0.7, 1.3]).unwrap();
@@ -74,7 +74,7 @@ fn score_equals_finite_differences_of_the_log_probability() {
         );
     }
     // Linear (no bias) policy too.
-    let mut lin = Gaussian::<f64, 2, 2, 1>::linear();
+    let mut lin = Gaussian::<f64, 2, 1>::linear();
     lin.set_params(&[0.4, -0.2]).unwrap();
     lin.set_sigma(0.5).unwrap();
     let mut g = [0.0; 2];
@@ -201,7 +201,7 @@ fn bad_input_is_an_error() {
         })
     );
     // A mean that overflows is an error, not an infinity.
-    let mut big = Gaussian::<f64, 1, 1, 1>::linear();
+    let mut big = Gaussian::<f64, 1, 1>::linear();
     big.set_params(&[1e300]).unwrap();
     assert_eq!(
         big.mean_into(&[1e10], &mut [0.0]),
@@ -212,7 +212,7 @@ fn bad_input_is_an_error() {
 #[test]
 fn an_overflowing_score_is_an_error_found_by_fuzzing() {
     // (a − μ)/σ² and the observation are finite, their product is not.
-    let mut pi = Gaussian::<f64, 1, 1, 1>::linear();
+    let mut pi = Gaussian::<f64, 1, 1>::linear();
     pi.set_sigma(1e-150).unwrap();
     let mut g = [7.0];
     assert_eq!(

@@ -4,6 +4,7 @@
 //! `log_probabilities` and `entropy`.
 
 use policy_landscape::mdp::{Chain, LEFT, RIGHT, RewardCell, TabularMdp};
+use policy_landscape::paper;
 use policy_landscape::policy::{DenseFeatures, FeatureMap, OneHotBias};
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::rand_xoshiro::rand_core::{Rng, SeedableRng};
@@ -25,8 +26,8 @@ fn norm(xs: &[f64]) -> f64 {
 /// Central difference of `f` at every parameter of `policy`, with step
 /// `1e-5 * max(1, |θ_i|)`.
 fn central_differences<const S: usize, const F: usize, const A: usize, M>(
-    policy: &Softmax<f64, S, F, A, M>,
-    mut f: impl FnMut(&Softmax<f64, S, F, A, M>) -> f64,
+    policy: &Softmax<f64, S, A, F, M>,
+    mut f: impl FnMut(&Softmax<f64, S, A, F, M>) -> f64,
 ) -> Vec<f64>
 where
     M: FeatureMap<f64, S, F> + Clone,
@@ -73,7 +74,7 @@ fn assert_grad_close(what: &str, got: &[f64], want: &[f64], rel: f64, min_norm: 
 fn check_exact_gradient<const S: usize, const F: usize, const A: usize, M>(
     name: &str,
     mdp: &TabularMdp<f64, S, A>,
-    mut policy: Softmax<f64, S, F, A, M>,
+    mut policy: Softmax<f64, S, A, F, M>,
     seed: u64,
 ) where
     M: FeatureMap<f64, S, F> + Clone,
@@ -102,14 +103,14 @@ fn check_exact_gradient<const S: usize, const F: usize, const A: usize, M>(
 
             // The torch-layout gradient is the same numbers, rearranged.
             let mut expected_torch = vec![0.0; F * A];
-            Softmax::<f64, S, F, A, M>::to_torch_layout(&grad, &mut expected_torch).unwrap();
+            Softmax::<f64, S, A, F, M>::to_torch_layout(&grad, &mut expected_torch).unwrap();
             assert_eq!(torch, expected_torch, "{what}: torch-layout gradient");
         }
     }
 }
 
 fn paper() -> TabularMdp<f64, 26, 4> {
-    TabularMdp::paper_gridworld()
+    paper::mdp()
 }
 
 fn slippery() -> TabularMdp<f64, 17, 4> {
@@ -152,7 +153,7 @@ fn paper_world_tabular_gradient_matches_finite_differences() {
     check_exact_gradient(
         "paper, tabular",
         &paper(),
-        Softmax::<f64, 26, 26, 4>::tabular(),
+        Softmax::<f64, 26, 4>::tabular(),
         1,
     );
 }
@@ -166,7 +167,7 @@ fn paper_world_tabular_with_bias_gradient_matches_finite_differences() {
     check_exact_gradient(
         "paper, tabular + bias",
         &paper(),
-        Softmax::<f64, 26, 27, 4, OneHotBias>::tabular_with_bias(),
+        Softmax::<f64, 26, 4, 27, OneHotBias>::tabular_with_bias(),
         2,
     );
 }
@@ -181,13 +182,13 @@ fn slippery_gridworld_gradient_matches_finite_differences() {
     check_exact_gradient(
         "slippery 4x4, tabular",
         &mdp,
-        Softmax::<f64, 17, 17, 4>::tabular(),
+        Softmax::<f64, 17, 4>::tabular(),
         3,
     );
     check_exact_gradient(
         "slippery 4x4, tabular + bias",
         &mdp,
-        Softmax::<f64, 17, 18, 4, OneHotBias>::tabular_with_bias(),
+        Softmax::<f64, 17, 4, 18, OneHotBias>::tabular_with_bias(),
         4,
     );
 }
@@ -195,16 +196,11 @@ fn slippery_gridworld_gradient_matches_finite_differences() {
 #[test]
 fn chain_gradient_matches_finite_differences() {
     let mdp = chain();
-    check_exact_gradient(
-        "chain, tabular",
-        &mdp,
-        Softmax::<f64, 6, 6, 2>::tabular(),
-        5,
-    );
+    check_exact_gradient("chain, tabular", &mdp, Softmax::<f64, 6, 2>::tabular(), 5);
     check_exact_gradient(
         "chain, tabular + bias",
         &mdp,
-        Softmax::<f64, 6, 7, 2, OneHotBias>::tabular_with_bias(),
+        Softmax::<f64, 6, 2, 7, OneHotBias>::tabular_with_bias(),
         6,
     );
 }
@@ -215,11 +211,11 @@ fn chain_gradient_matches_finite_differences() {
 )]
 #[test]
 fn dense_features_gradient_matches_finite_differences() {
-    let policy = Softmax::<f64, 26, 6, 4, _>::with_features(dense::<26, 6>(7)).unwrap();
+    let policy = Softmax::<f64, 26, 4, 6, _>::with_features(dense::<26, 6>(7)).unwrap();
     check_exact_gradient("paper, dense features", &paper(), policy, 8);
-    let policy = Softmax::<f64, 17, 5, 4, _>::with_features(dense::<17, 5>(9)).unwrap();
+    let policy = Softmax::<f64, 17, 4, 5, _>::with_features(dense::<17, 5>(9)).unwrap();
     check_exact_gradient("slippery 4x4, dense features", &slippery(), policy, 10);
-    let policy = Softmax::<f64, 6, 3, 2, _>::with_features(dense::<6, 3>(11)).unwrap();
+    let policy = Softmax::<f64, 6, 2, 3, _>::with_features(dense::<6, 3>(11)).unwrap();
     check_exact_gradient("chain, dense features", &chain(), policy, 12);
 }
 
@@ -228,7 +224,7 @@ fn logit_gradient_is_the_tabular_gradient() {
     // For one-hot features, θ[s][a] is the logit itself, so the two must be
     // the same numbers.
     let mdp = slippery();
-    let mut policy = Softmax::<f64, 17, 17, 4>::tabular();
+    let mut policy = Softmax::<f64, 17, 4>::tabular();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(13);
     for x in policy.params_mut() {
         *x = uniform(&mut rng, -2.0, 2.0);
@@ -256,9 +252,9 @@ fn logit_gradient_is_the_tabular_gradient() {
 #[cfg_attr(feature = "micromath", ignore = "micromath's f32 math is approximate")]
 fn f32_gradient_agrees_with_f64() {
     let mdp64 = paper();
-    let mdp32 = TabularMdp::<f32, 26, 4>::paper_gridworld();
-    let mut p64 = Softmax::<f64, 26, 27, 4, OneHotBias>::tabular_with_bias();
-    let mut p32 = Softmax::<f32, 26, 27, 4, OneHotBias>::tabular_with_bias();
+    let mdp32 = paper::mdp::<f32>();
+    let mut p64 = Softmax::<f64, 26, 4, 27, OneHotBias>::tabular_with_bias();
+    let mut p32 = Softmax::<f32, 26, 4, 27, OneHotBias>::tabular_with_bias();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(14);
     let theta: Vec<f32> = (0..27 * 4)
         .map(|_| uniform(&mut rng, -1.0, 1.0) as f32)
@@ -287,7 +283,7 @@ fn f32_gradient_agrees_with_f64() {
 /// every state and action.
 fn check_policy_gradients<const S: usize, const F: usize, const A: usize, M>(
     name: &str,
-    mut policy: Softmax<f64, S, F, A, M>,
+    mut policy: Softmax<f64, S, A, F, M>,
     seed: u64,
 ) where
     M: FeatureMap<f64, S, F> + Clone,
@@ -320,29 +316,29 @@ fn check_policy_gradients<const S: usize, const F: usize, const A: usize, M>(
 
 #[test]
 fn score_and_entropy_gradients_tabular() {
-    check_policy_gradients("tabular", Softmax::<f64, 5, 5, 4>::tabular(), 20);
-    check_policy_gradients("tabular, 2 actions", Softmax::<f64, 3, 3, 2>::tabular(), 21);
+    check_policy_gradients("tabular", Softmax::<f64, 5, 4>::tabular(), 20);
+    check_policy_gradients("tabular, 2 actions", Softmax::<f64, 3, 2>::tabular(), 21);
 }
 
 #[test]
 fn score_and_entropy_gradients_with_bias() {
     check_policy_gradients(
         "tabular + bias",
-        Softmax::<f64, 5, 6, 4, OneHotBias>::tabular_with_bias(),
+        Softmax::<f64, 5, 4, 6, OneHotBias>::tabular_with_bias(),
         22,
     );
 }
 
 #[test]
 fn score_and_entropy_gradients_dense_features() {
-    let policy = Softmax::<f64, 7, 4, 3, _>::with_features(dense::<7, 4>(23)).unwrap();
+    let policy = Softmax::<f64, 7, 3, 4, _>::with_features(dense::<7, 4>(23)).unwrap();
     check_policy_gradients("dense", policy, 24);
 }
 
 #[test]
 fn score_is_zero_mean_under_the_policy() {
     // E_{a ~ π}[∇ ln π(a|s)] = 0, with and without mixing.
-    let mut policy = Softmax::<f64, 4, 5, 3, OneHotBias>::tabular_with_bias();
+    let mut policy = Softmax::<f64, 4, 3, 5, OneHotBias>::tabular_with_bias();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(25);
     for x in policy.params_mut() {
         *x = uniform(&mut rng, -3.0, 3.0);

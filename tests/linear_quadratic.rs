@@ -61,7 +61,7 @@ fn monte_carlo_rollouts_agree_with_the_closed_form() {
     let mut lq = system();
     let (k, beta, sigma, gamma) = (-0.6, 0.15, 0.4, 0.97);
     let want = lq.expected_return(k, beta, sigma, gamma).unwrap().value;
-    let mut policy = Gaussian::<f64, 1, 2, 1>::affine();
+    let mut policy = Gaussian::<f64, 1, 1, 2>::affine();
     policy.set_params(&[k, beta]).unwrap();
     policy.set_sigma(sigma).unwrap();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);

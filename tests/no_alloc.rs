@@ -5,10 +5,11 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
+use policy_landscape::paper;
 use policy_landscape::policy::OneHotBias;
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::rand_xoshiro::rand_core::SeedableRng;
-use policy_landscape::{ExactWorkspace, Softmax, TabularMdp, TrainConfig, Trainer};
+use policy_landscape::{ExactWorkspace, Softmax, TrainConfig, Trainer};
 
 struct Counting;
 
@@ -59,8 +60,8 @@ fn ten_thousand_evaluations_allocate_nothing() {
     let (_, n) = measure(|| std::hint::black_box(vec![1u8; 16]));
     assert_eq!(n, 1);
 
-    let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
-    let mut policy = Softmax::<f64, 26, 27, 4, OneHotBias>::tabular_with_bias();
+    let mdp = paper::mdp::<f64>();
+    let mut policy = Softmax::<f64, 26, 4, 27, OneHotBias>::tabular_with_bias();
     policy.init_like_torch(&mut Xoshiro256PlusPlus::seed_from_u64(7));
     policy.set_mix(0.1).unwrap();
     let mut ws = ExactWorkspace::new();
@@ -108,8 +109,8 @@ fn documented_sizes_of_the_core_types() {
 #[test]
 fn an_exact_probe_and_an_interpolation_allocate_nothing() {
     use policy_landscape::probe::{self, ExactObjective, ExactParts, Thresholds};
-    let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
-    let mut policy = Softmax::<f64, 26, 27, 4, OneHotBias>::tabular_with_bias();
+    let mdp = paper::mdp::<f64>();
+    let mut policy = Softmax::<f64, 26, 4, 27, OneHotBias>::tabular_with_bias();
     policy.init_like_torch(&mut Xoshiro256PlusPlus::seed_from_u64(3));
     policy.set_mix(0.2).unwrap();
     let theta0 = *policy.theta();

@@ -12,13 +12,13 @@
 use std::ops::ControlFlow;
 
 use policy_landscape::mdp::DOWN;
-use policy_landscape::policy::OneHotBias;
+use policy_landscape::paper::{self, Policy};
 use policy_landscape::probe::{
     self, ExactObjective, ExactParts, Thresholds, VerdictKind, from_fn, interpolate_exact,
 };
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::rand_xoshiro::rand_core::SeedableRng;
-use policy_landscape::{Classification, ExactWorkspace, Softmax, TabularMdp, TrainConfig, Trainer};
+use policy_landscape::{Classification, ExactWorkspace, TabularMdp, TrainConfig, Trainer};
 
 #[cfg_attr(miri, ignore = "too slow under Miri (1000-direction probes)")]
 #[test]
@@ -49,8 +49,6 @@ fn saddle_function_verdicts_are_the_papers() {
     assert!(trace.value.abs() < 3.0 * trace.std_error + 0.3, "{trace:?}");
 }
 
-type Policy = Softmax<f64, 26, 27, 4, OneHotBias>;
-
 fn solution(
     mdp: &TabularMdp<f64, 26, 4>,
     ws: &mut ExactWorkspace<f64, 26, 4>,
@@ -74,7 +72,7 @@ fn solution(
 #[cfg_attr(miri, ignore = "too slow under Miri (300-direction exact probes)")]
 #[test]
 fn gridworld_sub_optimal_solution_is_flat_without_entropy_and_improvable_with_it() {
-    let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
+    let mdp = paper::mdp::<f64>();
     let mut ws = ExactWorkspace::new();
     let sub = solution(&mdp, &mut ws, Classification::SubOptimal);
     let coarse = Thresholds {
@@ -119,7 +117,7 @@ fn gridworld_sub_optimal_solution_is_flat_without_entropy_and_improvable_with_it
 )]
 #[test]
 fn gridworld_interpolation_valley_is_shallower_with_entropy_and_mixing() {
-    let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
+    let mdp = paper::mdp::<f64>();
     let mut ws = ExactWorkspace::new();
     let sub = solution(&mdp, &mut ws, Classification::SubOptimal);
     let opt = solution(&mdp, &mut ws, Classification::Optimal);

@@ -13,7 +13,7 @@ use proptest::proptest;
 /// Checks every invariant of one state's policy; `rel` is the scalar's
 /// rounding scale.
 fn check_row<T: Real, const S: usize, const F: usize, const A: usize, M>(
-    policy: &Softmax<T, S, F, A, M>,
+    policy: &Softmax<T, S, A, F, M>,
     s: usize,
     rel: f64,
 ) -> Result<(), String>
@@ -147,7 +147,7 @@ proptest! {
         theta in proptest::collection::vec(logit64(), 12),
         mix in mix(),
     ) {
-        let mut policy = Softmax::<f64, 3, 3, 4>::tabular();
+        let mut policy = Softmax::<f64, 3, 4>::tabular();
         policy.set_params(&theta).unwrap();
         policy.set_mix(mix).unwrap();
         for s in 0..3 {
@@ -178,7 +178,7 @@ proptest! {
         theta in proptest::collection::vec(logit32(), 10),
         mix in mix(),
     ) {
-        let mut policy = Softmax::<f32, 2, 2, 5>::tabular();
+        let mut policy = Softmax::<f32, 2, 5>::tabular();
         policy.set_params(&theta).unwrap();
         policy.set_mix(mix as f32).unwrap();
         for s in 0..2 {
@@ -194,7 +194,7 @@ proptest! {
         theta in proptest::collection::vec(logit32(), 6),
         mix in mix(),
     ) {
-        let mut policy = Softmax::<f32, 2, 3, 2, OneHotBias>::tabular_with_bias();
+        let mut policy = Softmax::<f32, 2, 2, 3, OneHotBias>::tabular_with_bias();
         policy.set_params(&theta).unwrap();
         policy.set_mix(mix as f32).unwrap();
         for s in 0..2 {
@@ -210,7 +210,7 @@ proptest! {
         mix in mix(),
         seed in 0u64..1000,
     ) {
-        let mut policy = Softmax::<f64, 1, 1, 4>::tabular();
+        let mut policy = Softmax::<f64, 1, 4>::tabular();
         policy.set_params(&theta).unwrap();
         policy.set_mix(mix).unwrap();
         let mut pi = [0.0; 4];
@@ -227,8 +227,8 @@ proptest! {
     fn prop_torch_layout_round_trips(
         theta in proptest::collection::vec(-1e6..1e6_f64, 4 * 5),
     ) {
-        type B = Softmax<f64, 4, 5, 4, OneHotBias>;
-        type T = Softmax<f64, 5, 5, 4>;
+        type B = Softmax<f64, 4, 4, 5, OneHotBias>;
+        type T = Softmax<f64, 5, 4>;
         let mut torch = vec![0.0; 20];
         let mut back = vec![0.0; 20];
         B::to_torch_layout(&theta, &mut torch).unwrap();
@@ -253,7 +253,7 @@ proptest! {
     ) {
         // Adding the same number to every logit of a state (here through the
         // bias) changes nothing.
-        let mut a = Softmax::<f64, 1, 2, 3, OneHotBias>::tabular_with_bias();
+        let mut a = Softmax::<f64, 1, 3, 2, OneHotBias>::tabular_with_bias();
         a.set_params(&[z[0], z[1], z[2], 0.0, 0.0, 0.0]).unwrap();
         a.set_mix(mix).unwrap();
         let mut b = a.clone();
@@ -273,7 +273,7 @@ proptest! {
 #[test]
 fn extreme_logits_f64_without_and_with_mix() {
     for big in [1e30, 1e300, f64::MAX / 2.0] {
-        let mut policy = Softmax::<f64, 2, 2, 4>::tabular();
+        let mut policy = Softmax::<f64, 2, 4>::tabular();
         policy
             .set_params(&[big, -big, -big, 0.0, big, big, -big, -big])
             .unwrap();
@@ -307,7 +307,7 @@ fn extreme_logits_f64_without_and_with_mix() {
 #[test]
 #[cfg_attr(feature = "micromath", ignore = "micromath's f32 math is approximate")]
 fn extreme_logits_f32_without_and_with_mix() {
-    let mut policy = Softmax::<f32, 1, 1, 3>::tabular();
+    let mut policy = Softmax::<f32, 1, 3>::tabular();
     policy.set_params(&[-1e30, 1e30, 0.0]).unwrap();
     let mut pi = [0.0_f32; 3];
     policy.probabilities(0, &mut pi).unwrap();
@@ -334,7 +334,7 @@ fn probabilities_match_the_textbook_softmax() {
     let e: Vec<f64> = z.iter().map(|x: &f64| x.exp()).collect();
     let sum: f64 = e.iter().sum();
     let p: Vec<f64> = e.iter().map(|x| x / sum).collect();
-    let mut policy = Softmax::<f64, 1, 1, 4>::tabular();
+    let mut policy = Softmax::<f64, 1, 4>::tabular();
     policy.set_params(&z).unwrap();
     for mix in [0.0, 0.35, 1.0] {
         policy.set_mix(mix).unwrap();
@@ -361,7 +361,7 @@ fn probabilities_match_the_textbook_softmax() {
 fn dense_feature_logits_are_the_linear_map() {
     let phi = [[1.0, 0.5, -2.0], [0.0, 3.0, 1.0]];
     let mut policy =
-        Softmax::<f64, 2, 3, 2, _>::with_features(DenseFeatures::try_new(phi).unwrap()).unwrap();
+        Softmax::<f64, 2, 2, 3, _>::with_features(DenseFeatures::try_new(phi).unwrap()).unwrap();
     // θ[f][a], flat f * A + a.
     let theta = [0.1, -0.2, 0.3, 0.4, -0.5, 0.6];
     policy.set_params(&theta).unwrap();
@@ -374,14 +374,14 @@ fn dense_feature_logits_are_the_linear_map() {
         }
     }
     assert_eq!(policy.features().table(), &phi);
-    assert_eq!(policy.num_params(), 6);
+    assert_eq!(Softmax::<f64, 2, 2, 3, DenseFeatures<f64, 2, 3>>::PARAMS, 6);
     assert_eq!(policy.theta(), &[[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]]);
 }
 
 /// Draws `n` samples in state `s` and checks every action's frequency is
 /// within 4 standard errors of π (and exactly 0 where π = 0).
 fn check_sampling<const S: usize, const F: usize, const A: usize, M>(
-    policy: &Softmax<f64, S, F, A, M>,
+    policy: &Softmax<f64, S, A, F, M>,
     s: usize,
     seed: u64,
 ) where
@@ -435,7 +435,7 @@ fn sample_frequencies_match_probabilities() {
 #[cfg_attr(miri, ignore = "too slow under Miri (100 000 samples)")]
 #[test]
 fn sampling_with_f32_policy_and_rare_action() {
-    let mut policy = Softmax::<f32, 1, 1, 2>::tabular();
+    let mut policy = Softmax::<f32, 1, 2>::tabular();
     // π(1) = σ(-4) ≈ 0.018.
     policy.set_params(&[0.0, -4.0]).unwrap();
     let n = 100_000;
@@ -451,7 +451,7 @@ fn sampling_with_f32_policy_and_rare_action() {
 
 #[test]
 fn sampling_is_reproducible_from_the_seed() {
-    let mut policy = Softmax::<f64, 1, 1, 5>::tabular();
+    let mut policy = Softmax::<f64, 1, 5>::tabular();
     policy.set_params(&[0.1, 0.2, 0.3, 0.4, 0.5]).unwrap();
     let draw = |seed| {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
@@ -471,7 +471,7 @@ fn torch_layout_meaning_with_bias() {
     let torch: Vec<f64> = (0..(S + 1) * A).map(|i| (i * i) as f64 + 0.5).collect();
     let w = |a: usize, s: usize| torch[a * S + s];
     let b = |a: usize| torch[A * S + a];
-    let mut policy = Softmax::<f64, S, { S + 1 }, A, OneHotBias>::tabular_with_bias();
+    let mut policy = Softmax::<f64, S, A, { S + 1 }, OneHotBias>::tabular_with_bias();
     policy.set_params_from_torch(&torch).unwrap();
     for s in 0..S {
         let mut z = [0.0; A];
@@ -497,7 +497,7 @@ fn torch_layout_meaning_without_bias() {
     const S: usize = 3;
     const A: usize = 4;
     let torch: Vec<f64> = (0..S * A).map(|i| i as f64).collect();
-    let mut policy = Softmax::<f64, S, S, A>::tabular();
+    let mut policy = Softmax::<f64, S, A>::tabular();
     policy.set_params_from_torch(&torch).unwrap();
     for s in 0..S {
         let mut z = [0.0; A];
@@ -507,7 +507,7 @@ fn torch_layout_meaning_without_bias() {
         }
     }
     let mut flat = vec![0.0; S * A];
-    Softmax::<f64, S, S, A>::from_torch_layout(&torch, &mut flat).unwrap();
+    Softmax::<f64, S, A>::from_torch_layout(&torch, &mut flat).unwrap();
     assert_eq!(flat, policy.params());
     // Not the identity: the layouts genuinely differ.
     assert_ne!(flat, torch);

@@ -2,7 +2,7 @@
 //! zeroth-order gradient estimates on the paper's gridworld, interpolation,
 //! and errors (never panics) on bad input.
 
-use policy_landscape::policy::OneHotBias;
+use policy_landscape::paper::{self, Policy};
 use policy_landscape::probe::{
     self, Accumulator, ExactObjective, ExactParts, Objective, PairErrors, Thresholds,
     direction_into, from_fn, interpolate, interpolate_exact,
@@ -11,10 +11,9 @@ use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::rand_xoshiro::rand_core::{Rng, SeedableRng};
 use policy_landscape::random::{direction_rng, standard_normal};
 use policy_landscape::stats::{Estimate, Moments};
-use policy_landscape::{Error, ExactWorkspace, Softmax, TabularMdp};
+use policy_landscape::{Error, ExactWorkspace};
 use proptest::prelude::*;
 
-type Policy = Softmax<f64, 26, 27, 4, OneHotBias>;
 const N_PARAMS: usize = 27 * 4;
 
 fn uniform(rng: &mut Xoshiro256PlusPlus) -> f64 {
@@ -393,7 +392,7 @@ fn torch_init(seed: u64) -> Policy {
 )]
 #[test]
 fn gridworld_zeroth_order_gradient_matches_exact_gradient() {
-    let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
+    let mdp = paper::mdp::<f64>();
     let mut ws = ExactWorkspace::new();
     for (init_seed, tau, count) in [(3_u64, 0.0, 2000_u64), (8, 0.1, 1000)] {
         let policy = torch_init(init_seed);
@@ -528,7 +527,7 @@ fn interpolate_on_a_quadratic_is_the_closed_form() {
 
 #[test]
 fn interpolate_exact_matches_exact_evaluations() {
-    let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
+    let mdp = paper::mdp::<f64>();
     let tau = 0.05;
     let p0 = torch_init(1);
     let mut p1 = torch_init(2);

@@ -18,7 +18,7 @@ fn build<T: Real>(
     case: &Case,
 ) -> (
     TabularMdp<T, S, A>,
-    Softmax<T, S, F, A, policy_landscape::policy::OneHotBias>,
+    Softmax<T, S, A, F, policy_landscape::policy::OneHotBias>,
 ) {
     let c = &case.config;
     assert_eq!((c.n_states, c.n_actions), (S, A));

@@ -24,8 +24,8 @@ fn system() -> LinearQuadratic<f64> {
     lq
 }
 
-fn policy() -> Gaussian<f64, 1, 2, 1> {
-    let mut p = Gaussian::<f64, 1, 2, 1>::affine();
+fn policy() -> Gaussian<f64, 1, 1, 2> {
+    let mut p = Gaussian::<f64, 1, 1, 2>::affine();
     p.set_params(&[K, BETA]).unwrap();
     p.set_sigma(SIGMA).unwrap();
     p
@@ -280,8 +280,8 @@ mod sgd {
         }
     }
 
-    fn start() -> Gaussian<f64, 1, 2, 1> {
-        let mut p = Gaussian::<f64, 1, 2, 1>::affine();
+    fn start() -> Gaussian<f64, 1, 1, 2> {
+        let mut p = Gaussian::<f64, 1, 1, 2>::affine();
         p.set_params(&[0.0, 0.0]).unwrap();
         p.set_sigma(SIGMA).unwrap();
         p

@@ -9,10 +9,8 @@ use core::ops::ControlFlow;
 
 use common::{assert_all_close, assert_close, training};
 use policy_landscape::mdp::{DOWN, RIGHT};
-use policy_landscape::policy::OneHotBias;
-use policy_landscape::{Classification, ExactWorkspace, Softmax, TabularMdp, TrainConfig, Trainer};
-
-type Policy = Softmax<f64, 26, 27, 4, OneHotBias>;
+use policy_landscape::paper::{self, Policy};
+use policy_landscape::{Classification, ExactWorkspace, TrainConfig, Trainer};
 
 #[cfg_attr(
     miri,
@@ -22,7 +20,7 @@ type Policy = Softmax<f64, 26, 27, 4, OneHotBias>;
 fn tau0_sweep_matches_reference_seed_by_seed() {
     let reference = training();
     assert_eq!(reference.seeds.len(), 20);
-    let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
+    let mdp = paper::mdp::<f64>();
     let mut ws = ExactWorkspace::new();
     let threshold = ws.deterministic_return(&mdp, &[DOWN; 26]).unwrap();
     assert_close(
@@ -86,7 +84,7 @@ fn tau0_sweep_matches_reference_seed_by_seed() {
 #[cfg_attr(miri, ignore = "too slow under Miri (600 exact training updates)")]
 #[test]
 fn training_is_bit_reproducible_and_resumable() {
-    let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
+    let mdp = paper::mdp::<f64>();
     let mut ws = ExactWorkspace::new();
     let init = training().seeds[0].init_theta.clone();
     let config = TrainConfig::new(0.1, 300).tau(0.1).tau_decay(0.99);

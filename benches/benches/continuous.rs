@@ -48,7 +48,7 @@ const DIRECTIONS: u64 = 10;
 const ALPHA: f64 = 0.5;
 const PROBE_SEED: u64 = 2019;
 
-type Policy = Gaussian<f64, O, F, A>;
+type Policy = Gaussian<f64, O, A, F>;
 
 /// `STEPS` actions uniform in `[-bound, bound)` from xoshiro256++.
 fn actions(bound: f64, seed: u64) -> Vec<f64> {
@@ -153,7 +153,7 @@ fn bench_reinforce(b: &mut Bencher<'_>, estimator: Estimator) {
     });
 }
 
-fn objective() -> MonteCarlo<Pendulum, f64, O, F, A> {
+fn objective() -> MonteCarlo<Pendulum, f64, O, A, F> {
     MonteCarlo::new(Pendulum::new(), policy(), rollouts()).expect("objective")
 }
 

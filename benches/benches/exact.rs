@@ -15,7 +15,7 @@ use std::time::Duration;
 use criterion::{Bencher, Criterion, SamplingMode, criterion_group, criterion_main};
 use nalgebra::{SMatrix, SVector};
 use policy_landscape::linalg::Lu;
-use policy_landscape::policy::{OneHotBias, Softmax};
+use policy_landscape::paper::{self, Policy};
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::train::{Classification, TrainConfig, Trainer};
 use policy_landscape::{ExactWorkspace, Real, TabularMdp};
@@ -34,8 +34,6 @@ const UPDATES: usize = 1500;
 /// Always DOWN: the deterministic policy reaching the sub-optimal reward
 /// (footnote 2's threshold).
 const DOWN: [usize; S] = [3; S];
-
-type Policy<T> = Softmax<T, S, F, A, OneHotBias>;
 
 /// A torch-style `nn.Linear(26, 4)` initialisation: every parameter uniform
 /// in `±1/sqrt(26)`, drawn in `f64` from xoshiro256++ (so both scalars start
@@ -60,7 +58,7 @@ fn seeded_policy<T: Real>(seed: u64) -> Policy<T> {
 }
 
 fn bench_objective<T: Real>(b: &mut Bencher<'_>, tau: f64) {
-    let mdp = TabularMdp::<T, S, A>::paper_gridworld();
+    let mdp = paper::mdp::<T>();
     let policy = seeded_policy::<T>(0);
     let tau = T::from_f64(tau);
     let mut ws = ExactWorkspace::new();
@@ -73,7 +71,7 @@ fn bench_objective<T: Real>(b: &mut Bencher<'_>, tau: f64) {
 }
 
 fn bench_gradient<T: Real>(b: &mut Bencher<'_>, tau: f64) {
-    let mdp = TabularMdp::<T, S, A>::paper_gridworld();
+    let mdp = paper::mdp::<T>();
     let policy = seeded_policy::<T>(0);
     let tau = T::from_f64(tau);
     let mut ws = ExactWorkspace::new();
@@ -91,7 +89,7 @@ fn bench_gradient<T: Real>(b: &mut Bencher<'_>, tau: f64) {
 /// from the initial point, so the measured steps are those of a §3.1 run
 /// (the restart is a 108-number copy, amortised over 1500 steps).
 fn bench_train_step<T: Real>(b: &mut Bencher<'_>) {
-    let mdp = TabularMdp::<T, S, A>::paper_gridworld();
+    let mdp = paper::mdp::<T>();
     let init = seeded_policy::<T>(0);
     let mut policy = init.clone();
     let mut ws = ExactWorkspace::new();
@@ -134,7 +132,7 @@ fn sweep<T: Real>(
 }
 
 fn bench_sweep<T: Real>(b: &mut Bencher<'_>) {
-    let mdp = TabularMdp::<T, S, A>::paper_gridworld();
+    let mdp = paper::mdp::<T>();
     let mut ws = ExactWorkspace::new();
     let threshold = ws.deterministic_return(&mdp, &DOWN).expect("threshold");
     b.iter(|| black_box(sweep(black_box(&mdp), &mut ws, threshold)));
@@ -142,7 +140,7 @@ fn bench_sweep<T: Real>(b: &mut Bencher<'_>) {
 
 /// `I - γ P_π` and `r_π` for the seed-0 policy (τ = 0), in `f64`.
 fn lu_system() -> ([[f64; S]; S], [f64; S]) {
-    let mdp = TabularMdp::<f64, S, A>::paper_gridworld();
+    let mdp = paper::mdp::<f64>();
     let policy = seeded_policy::<f64>(0);
     let mut ws = ExactWorkspace::new();
     let eval = ws.evaluate(&mdp, &policy, 0.0).expect("evaluate");

@@ -16,7 +16,7 @@ use std::ops::ControlFlow;
 use std::time::Duration;
 
 use criterion::{Bencher, Criterion, Throughput, criterion_group, criterion_main};
-use policy_landscape::policy::{OneHotBias, Softmax};
+use policy_landscape::paper::{self, Policy};
 use policy_landscape::probe::{self, Accumulator, ExactObjective, PairErrors, Thresholds};
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::train::{TrainConfig, Trainer};
@@ -46,8 +46,6 @@ const PROBE_SEED: u64 = 2019;
 /// The paper's §3.1 training run: step size, updates.
 const STEP_SIZE: f64 = 0.1;
 const UPDATES: usize = 1500;
-
-type Policy<T> = Softmax<T, S, F, A, OneHotBias>;
 
 /// A torch-style `nn.Linear(26, 4)` initialisation: every parameter uniform
 /// in `±1/sqrt(26)`, drawn in `f64` from xoshiro256++ (so both scalars start
@@ -224,7 +222,7 @@ fn bench_direction<T: Real>(b: &mut Bencher<'_>) {
 /// A whole probe: `probe::start` (the base evaluation) then `DIRECTIONS`
 /// directions (two exact evaluations each), into a fresh accumulator.
 fn bench_exact_probe<T: Real>(b: &mut Bencher<'_>, trained: bool, tau: f64) {
-    let mdp = TabularMdp::<T, S, A>::paper_gridworld();
+    let mdp = paper::mdp::<T>();
     let policy = if trained {
         trained_policy(&mdp)
     } else {

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::PathBuf;
 
-use policy_landscape::TabularMdp;
+use policy_landscape::paper;
 
 fn f32_literal(x: f32) -> String {
     if x.to_bits() == 0 {
@@ -32,9 +32,9 @@ fn main() {
         println!("cargo:rustc-link-arg-bin=landscape_defmt=-Tdefmt.x");
     }
 
-    let mdp = TabularMdp::<f32, 26, 4>::paper_gridworld();
+    let mdp = paper::mdp::<f32>();
     let mut src = String::from(
-        "/// The paper's gridworld (`TabularMdp::paper_gridworld`), computed by the\n\
+        "/// The paper's gridworld (`paper::mdp`), computed by the\n\
          /// library on the build machine and validated again at compile time.\n\
          pub static PAPER_GRIDWORLD: TabularMdp<f32, 26, 4> =\n    \
          match TabularMdp::<f32, 26, 4>::try_new_const(P, R, GAMMA, P0) {\n        \

@@ -32,7 +32,7 @@ fuzz_target!(|input: Input| {
             }
         }
         assert!((0.0..1.0).contains(&mdp.gamma()));
-        let policy = Softmax::<f64, 4, 4, 2>::tabular();
+        let policy = Softmax::<f64, 4, 2>::tabular();
         let mut ws = ExactWorkspace::new();
         if let Ok(eval) = ws.evaluate(&mdp, &policy, 0.0) {
             assert!(eval.j_tau().is_finite());
@@ -53,7 +53,7 @@ fuzz_target!(|input: Input| {
         .start(input.start as usize);
     if let Ok(mdp) = world.build::<10, 4>() {
         assert_eq!(input.size, 3);
-        let policy = Softmax::<f64, 10, 10, 4>::tabular();
+        let policy = Softmax::<f64, 10, 4>::tabular();
         let mut ws = ExactWorkspace::new();
         if let Ok(j) = ws.objective(&mdp, &policy, 0.0) {
             assert!(j.is_finite());

@@ -10,7 +10,7 @@ use policy_landscape::policy::Gaussian;
 fuzz_target!(
     |input: ([f64; 6], f64, [f64; 8], [f64; 3], f64, [f64; 2])| {
         let (theta, mix, gtheta, obs, sigma, action) = input;
-        let mut pi = Softmax::<f64, 2, 3, 2, _>::tabular_with_bias();
+        let mut pi = Softmax::<f64, 2, 2, 3, _>::tabular_with_bias();
         if pi.set_params(&theta).is_ok() {
             let _ = pi.set_mix(mix);
             for s in 0..2 {
@@ -31,7 +31,7 @@ fuzz_target!(
                 }
             }
         }
-        let mut g = Gaussian::<f64, 3, 4, 2>::affine();
+        let mut g = Gaussian::<f64, 3, 2, 4>::affine();
         if g.set_params(&gtheta).is_ok() && g.set_sigma(sigma).is_ok() {
             if let Ok(lp) = g.log_prob(&obs, &action) {
                 assert!(lp.is_finite());

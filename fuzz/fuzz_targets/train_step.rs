@@ -3,14 +3,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use policy_landscape::policy::OneHotBias;
-use policy_landscape::{ExactWorkspace, Softmax, TabularMdp, TrainConfig, Trainer};
+use policy_landscape::{ExactWorkspace, TrainConfig, Trainer, paper};
 
 fuzz_target!(|input: (Vec<f64>, f64, f64, f64)| {
     let (theta, tau, mix, step) = input;
-    let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
-    let mut policy = Softmax::<f64, 26, 27, 4, OneHotBias>::tabular_with_bias();
-    let mut flat = [0.0; 108];
+    let mdp = paper::mdp::<f64>();
+    let mut policy = paper::Policy::tabular_with_bias();
+    let mut flat = [0.0; <paper::Policy>::PARAMS];
     for (f, t) in flat.iter_mut().zip(&theta) {
         *f = *t;
     }

@@ -8,6 +8,7 @@ use rand_core::Rng;
 
 use super::{Env, Transition};
 use crate::error::{Error, Result, check_finite};
+use crate::math::f64m;
 use crate::random::uniform01;
 use crate::real::Real;
 
@@ -271,7 +272,7 @@ impl Default for Pendulum {
 fn angle_normalize(x: f64) -> f64 {
     let a = x + core::f64::consts::PI;
     let b = 2.0 * core::f64::consts::PI;
-    let mut r = libm::fmod(a, b);
+    let mut r = f64m::fmod(a, b);
     if r != 0.0 {
         if r < 0.0 {
             r += b;

@@ -269,22 +269,3 @@ impl<T: Real, const S: usize> TabularMdp<T, S, 4> {
             .build()
     }
 }
-
-impl<T: Real> TabularMdp<T, 26, 4> {
-    /// The paper's world (§3.1, Fig. 3): 5 x 5, reward 5 at `(0, 4)` and
-    /// `0.9 * 5 = 4.5` at `(4, 0)`, deterministic moves, `γ = 0.99`, start at
-    /// `(0, 0)`. Going straight right returns `5 · 0.99⁴`, straight down
-    /// `4.5 · 0.99⁴`.
-    pub fn paper_gridworld() -> Self {
-        let cells = [
-            RewardCell::new(0, 4, T::from_f64(5.0)),
-            RewardCell::new(4, 0, T::from_f64(0.9) * T::from_f64(5.0)),
-        ];
-        match Gridworld::new(5, &cells).build() {
-            Ok(mdp) => mdp,
-            // The specification above is valid for both scalars; this arm is
-            // unreachable but keeps the function panic-free.
-            Err(_) => Self::zeroed(T::ZERO),
-        }
-    }
-}

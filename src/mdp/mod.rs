@@ -24,7 +24,8 @@ pub const UP: usize = 2;
 /// Gridworld action: move one row down.
 pub const DOWN: usize = 3;
 
-/// A finite MDP with `S` states and `A` actions, stored densely.
+/// A finite MDP with `S` states and `A` actions, stored densely in scalar
+/// `T` ([`f32`] or [`f64`]).
 ///
 /// `P` is `[[[T; S]; A]; S]` indexed `[s][a][s']`, `R` is `[[T; A]; S]`
 /// indexed `[s][a]` (the reward for taking `a` in `s`), `p0` is `[T; S]`.
@@ -111,7 +112,8 @@ impl<T: Real, const S: usize, const A: usize> TabularMdp<T, S, A> {
         Ok(mdp)
     }
 
-    fn zeroed(gamma: T) -> Self {
+    /// All zeros with discount `gamma` (not a valid MDP: a builder's blank).
+    pub(crate) fn zeroed(gamma: T) -> Self {
         Self {
             p: [[[T::ZERO; S]; A]; S],
             r: [[T::ZERO; A]; S],

@@ -11,9 +11,10 @@ use crate::real::Real;
 /// A Gaussian policy whose mean is linear in the observation.
 ///
 /// - `T`: the scalar; `O`: observation size; `A`: action size;
-/// - `F`: the number of features, `O` for [`Gaussian::linear`] (mean `θᵀs`,
-///   as in the paper) or `O + 1` for [`Gaussian::affine`] (a constant
-///   feature 1 last, i.e. a bias).
+/// - `F`: the number of features, by default `O` for [`Gaussian::linear`]
+///   (mean `θᵀs`, as in the paper), or `O + 1` for [`Gaussian::affine`] (a
+///   constant feature 1 last, i.e. a bias): `Gaussian<f64, 3, 1>` is linear,
+///   `Gaussian<f64, 3, 1, 4>` affine. [`Gaussian::PARAMS`] is `F * A`.
 ///
 /// The parameters are `[[T; A]; F]`, indexed `[f][a]`, flat index
 /// `f * A + a`; `σ` is `[T; A]`, one per action dimension. `σ = 0` is the
@@ -27,7 +28,7 @@ use crate::real::Real;
 /// ```
 /// use policy_landscape::policy::Gaussian;
 ///
-/// let mut pi = Gaussian::<f64, 3, 3, 1>::linear();
+/// let mut pi = Gaussian::<f64, 3, 1>::linear();
 /// pi.set_params(&[1.0, 0.0, -0.5])?;
 /// pi.set_sigma(0.5)?;
 /// let s = [0.2, 0.4, 1.0];
@@ -41,12 +42,19 @@ use crate::real::Real;
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Gaussian<T, const O: usize, const F: usize, const A: usize> {
+pub struct Gaussian<T, const O: usize, const A: usize, const F: usize = O> {
     theta: [[T; A]; F],
     sigma: [T; A],
 }
 
-impl<T: Real, const O: usize, const A: usize> Gaussian<T, O, O, A> {
+impl<T, const O: usize, const A: usize, const F: usize> Gaussian<T, O, A, F> {
+    /// The number of parameters, `F * A` (`σ` not included): an array
+    /// length for a concrete policy type, e.g.
+    /// `[0.0; Gaussian::<f64, 3, 1, 4>::PARAMS]` (4).
+    pub const PARAMS: usize = F * A;
+}
+
+impl<T: Real, const O: usize, const A: usize> Gaussian<T, O, A> {
     /// Mean `θᵀs`, all parameters 0, `σ = 1`.
     pub const fn linear() -> Self {
         const { assert!(O > 0 && A > 0, "sizes must be positive") };
@@ -57,7 +65,7 @@ impl<T: Real, const O: usize, const A: usize> Gaussian<T, O, O, A> {
     }
 }
 
-impl<T: Real, const O: usize, const F: usize, const A: usize> Gaussian<T, O, F, A> {
+impl<T: Real, const O: usize, const A: usize, const F: usize> Gaussian<T, O, A, F> {
     /// Mean `θᵀ[s, 1]` (the last parameter row is a bias; `F` must be
     /// `O + 1`), all parameters 0, `σ = 1`.
     pub const fn affine() -> Self {
@@ -66,11 +74,6 @@ impl<T: Real, const O: usize, const F: usize, const A: usize> Gaussian<T, O, F, 
             theta: [[T::ZERO; A]; F],
             sigma: [T::ONE; A],
         }
-    }
-
-    /// `F * A`.
-    pub const fn num_params(&self) -> usize {
-        F * A
     }
 
     /// The parameters, `[f][a]`.

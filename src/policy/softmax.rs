@@ -13,9 +13,14 @@ use crate::real::Real;
 ///
 /// - `T`: the scalar ([`f32`] or [`f64`]);
 /// - `S`: the number of states;
-/// - `F`: the number of features (`S` for [`OneHot`], `S + 1` for [`OneHotBias`]);
 /// - `A`: the number of actions;
-/// - `M`: the [`FeatureMap`] giving `φ(s)`.
+/// - `F`: the number of features, by default `S` (one-hot, [`OneHot`]);
+///   `S + 1` for [`OneHotBias`];
+/// - `M`: the [`FeatureMap`] giving `φ(s)`, by default [`OneHot`].
+///
+/// So the tabular policy is `Softmax<f64, 26, 4>`, the paper's policy with
+/// a bias `Softmax<f64, 26, 4, 27, OneHotBias>` (alias
+/// [`crate::paper::Policy`]); [`Softmax::PARAMS`] is `F * A`.
 ///
 /// The parameters `θ` are `[[T; A]; F]`, indexed `[f][a]`; as a flat slice
 /// the index is `f * A + a`. The policy in state `s` is
@@ -32,7 +37,7 @@ use crate::real::Real;
 /// use policy_landscape::policy::Softmax;
 ///
 /// // Two states, three actions, tabular.
-/// let mut pi = Softmax::<f64, 2, 2, 3>::tabular();
+/// let mut pi = Softmax::<f64, 2, 3>::tabular();
 /// pi.set_params(&[0.0, 1.0, 2.0, 0.0, 0.0, 0.0])?;
 /// let mut p = [0.0; 3];
 /// pi.probabilities(1, &mut p)?;
@@ -41,13 +46,19 @@ use crate::real::Real;
 /// # Ok::<(), policy_landscape::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
-pub struct Softmax<T, const S: usize, const F: usize, const A: usize, M = OneHot> {
+pub struct Softmax<T, const S: usize, const A: usize, const F: usize = S, M = OneHot> {
     theta: [[T; A]; F],
     mix: T,
     features: M,
 }
 
-impl<T: Real, const S: usize, const A: usize> Softmax<T, S, S, A, OneHot> {
+impl<T, const S: usize, const A: usize, const F: usize, M> Softmax<T, S, A, F, M> {
+    /// The number of parameters, `F * A`: an array length for a concrete
+    /// policy type, e.g. `[0.0; Softmax::<f64, 26, 4>::PARAMS]` (104).
+    pub const PARAMS: usize = F * A;
+}
+
+impl<T: Real, const S: usize, const A: usize> Softmax<T, S, A> {
     /// A tabular policy (`θ[s][a]` is a logit) with all parameters 0 (uniform)
     /// and `mix = 0`. The paper's parameterisation.
     pub const fn tabular() -> Self {
@@ -60,7 +71,7 @@ impl<T: Real, const S: usize, const A: usize> Softmax<T, S, S, A, OneHot> {
     }
 }
 
-impl<T: Real, const S: usize, const F: usize, const A: usize> Softmax<T, S, F, A, OneHotBias> {
+impl<T: Real, const S: usize, const A: usize, const F: usize> Softmax<T, S, A, F, OneHotBias> {
     /// A tabular policy with a per-action bias (`F` must be `S + 1`), as a
     /// torch `nn.Linear(S, A)` over one-hot states: the authors' notebook.
     /// All parameters 0, `mix = 0`.
@@ -74,8 +85,8 @@ impl<T: Real, const S: usize, const F: usize, const A: usize> Softmax<T, S, F, A
     }
 }
 
-impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S, F>>
-    Softmax<T, S, F, A, M>
+impl<T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S, F>>
+    Softmax<T, S, A, F, M>
 {
     /// A policy over arbitrary features, all parameters 0, `mix = 0`.
     ///
@@ -90,11 +101,6 @@ impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S
             mix: T::ZERO,
             features,
         })
-    }
-
-    /// The number of parameters, `F * A`.
-    pub const fn num_params(&self) -> usize {
-        F * A
     }
 
     /// The parameters as `[f][a]`.
@@ -425,8 +431,8 @@ impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S
 }
 
 #[cfg(feature = "defmt")]
-impl<T: Real, const S: usize, const F: usize, const A: usize, M> defmt::Format
-    for Softmax<T, S, F, A, M>
+impl<T: Real, const S: usize, const A: usize, const F: usize, M> defmt::Format
+    for Softmax<T, S, A, F, M>
 {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(

@@ -122,7 +122,7 @@ pub fn interpolate_exact<
     const A: usize,
     M: FeatureMap<T, S, F>,
 >(
-    objective: &mut ExactObjective<'_, T, S, F, A, M>,
+    objective: &mut ExactObjective<'_, T, S, A, F, M>,
     theta0: &[T],
     theta1: &[T],
     a0: T,

@@ -100,14 +100,14 @@ impl<T: Real> CurvatureSummary<T> {
 /// ```
 /// use policy_landscape::probe::{self, CurvatureMonitor, ExactObjective};
 /// use policy_landscape::train::{TrainConfig, Trainer};
-/// use policy_landscape::{ExactWorkspace, Softmax, TabularMdp};
+/// use policy_landscape::{ExactWorkspace, Softmax, paper};
 ///
-/// let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
-/// let mut policy = Softmax::<f64, 26, 26, 4>::tabular();
+/// let mdp = paper::mdp::<f64>();
+/// let mut policy = Softmax::<f64, 26, 4>::tabular();
 /// let mut ws = ExactWorkspace::new();
 /// let mut trainer = Trainer::new(TrainConfig::new(0.1, 200))?;
 /// let mut monitor = CurvatureMonitor::<f64, 3>::new();
-/// let mut scratch = [0.0; 2 * 104];
+/// let mut scratch = [0.0; 2 * Softmax::<f64, 26, 4>::PARAMS];
 /// while trainer.updates() < 200 {
 ///     if trainer.updates() % 50 == 0 {
 ///         let theta = *policy.theta();

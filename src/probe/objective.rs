@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use crate::exact::ExactWorkspace;
 use crate::mdp::TabularMdp;
-use crate::policy::{FeatureMap, Softmax};
+use crate::policy::{FeatureMap, OneHot, Softmax};
 use crate::real::Real;
 use crate::stats::Estimate;
 
@@ -53,26 +53,29 @@ impl<T: Real, F: FnMut(&[T]) -> Result<T>> Objective<T> for FnObjective<F> {
 /// tabular MDP (paper §3.1), with the policy's `mix`.
 ///
 /// It owns a copy of the policy (whose parameters it overwrites at each
-/// evaluation) and borrows the MDP and a workspace: no allocation.
+/// evaluation) and borrows the MDP and a workspace: no allocation. The
+/// parameters are those of the [`Softmax`] policy: `T` the scalar, `S`
+/// states, `A` actions, `F` features (default `S`), `M` the feature map
+/// (default [`OneHot`]).
 ///
 /// # Examples
 ///
 /// ```
 /// use policy_landscape::probe::{ExactObjective, Objective};
-/// use policy_landscape::{ExactWorkspace, Softmax, TabularMdp};
+/// use policy_landscape::{ExactWorkspace, Softmax, paper};
 ///
-/// let mdp = TabularMdp::<f64, 26, 4>::paper_gridworld();
+/// let mdp = paper::mdp::<f64>();
 /// let mut ws = ExactWorkspace::new();
-/// let policy = Softmax::<f64, 26, 26, 4>::tabular();
+/// let policy = Softmax::<f64, 26, 4>::tabular();
 /// let mut j = ExactObjective::new(&mdp, policy, &mut ws, 0.0)?;
-/// let uniform = j.evaluate(&[0.0; 104])?;
+/// let uniform = j.evaluate(&[0.0; Softmax::<f64, 26, 4>::PARAMS])?;
 /// assert!(uniform.value > 0.0 && uniform.std_error == 0.0);
 /// # Ok::<(), policy_landscape::Error>(())
 /// ```
 #[derive(Debug)]
-pub struct ExactObjective<'a, T, const S: usize, const F: usize, const A: usize, M> {
+pub struct ExactObjective<'a, T, const S: usize, const A: usize, const F: usize = S, M = OneHot> {
     mdp: &'a TabularMdp<T, S, A>,
-    policy: Softmax<T, S, F, A, M>,
+    policy: Softmax<T, S, A, F, M>,
     ws: &'a mut ExactWorkspace<T, S, A>,
     tau: T,
 }
@@ -91,8 +94,8 @@ pub struct ExactParts<T> {
     pub j_entropy: T,
 }
 
-impl<'a, T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S, F>>
-    ExactObjective<'a, T, S, F, A, M>
+impl<'a, T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S, F>>
+    ExactObjective<'a, T, S, A, F, M>
 {
     /// `J_τ` with entropy weight `tau` for `policy`'s features and `mix`.
     ///
@@ -101,7 +104,7 @@ impl<'a, T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<
     /// [`crate::Error::InvalidParameter`] for a negative or non-finite `tau`.
     pub fn new(
         mdp: &'a TabularMdp<T, S, A>,
-        policy: Softmax<T, S, F, A, M>,
+        policy: Softmax<T, S, A, F, M>,
         ws: &'a mut ExactWorkspace<T, S, A>,
         tau: T,
     ) -> Result<Self> {
@@ -138,16 +141,16 @@ impl<'a, T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<
 }
 
 #[cfg(feature = "defmt")]
-impl<T: Real, const S: usize, const F: usize, const A: usize, M> defmt::Format
-    for ExactObjective<'_, T, S, F, A, M>
+impl<T: Real, const S: usize, const A: usize, const F: usize, M> defmt::Format
+    for ExactObjective<'_, T, S, A, F, M>
 {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(f, "ExactObjective {{ tau: {=f64} }}", self.tau.to_f64());
     }
 }
 
-impl<T: Real, const S: usize, const F: usize, const A: usize, M: FeatureMap<T, S, F>> Objective<T>
-    for ExactObjective<'_, T, S, F, A, M>
+impl<T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S, F>> Objective<T>
+    for ExactObjective<'_, T, S, A, F, M>
 {
     fn evaluate(&mut self, theta: &[T]) -> Result<Estimate<T>> {
         self.policy.set_params(theta)?;

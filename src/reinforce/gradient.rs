@@ -38,10 +38,12 @@ pub struct GradientReport<T> {
 pub const CHUNK: usize = 16;
 
 /// The sums behind a REINFORCE estimate over a range of episodes;
-/// mergeable, so shards of a batch can run anywhere.
+/// mergeable, so shards of a batch can run anywhere. `T`, `O` (observation
+/// size), `A` (action size) and `F` (features, default `O`) are those of the
+/// [`Gaussian`](crate::policy::Gaussian) policy.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct BatchSums<T, const F: usize, const A: usize> {
+pub struct BatchSums<T, const O: usize, const A: usize, const F: usize = O> {
     /// Σ_e of the per-episode unbiased estimates `Σ_t γ^t G_t ∇ln π_t`.
     unbiased: [[T; A]; F],
     /// Σ_e of their squares (for standard errors).
@@ -58,13 +60,13 @@ pub struct BatchSums<T, const F: usize, const A: usize> {
     returns: Moments<T>,
 }
 
-impl<T: Real, const F: usize, const A: usize> Default for BatchSums<T, F, A> {
+impl<T: Real, const O: usize, const A: usize, const F: usize> Default for BatchSums<T, O, A, F> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<T: Real, const F: usize, const A: usize> BatchSums<T, F, A> {
+impl<T: Real, const O: usize, const A: usize, const F: usize> BatchSums<T, O, A, F> {
     /// Empty sums.
     pub const fn new() -> Self {
         Self {
@@ -176,7 +178,7 @@ impl<T: Real, const F: usize, const A: usize> BatchSums<T, F, A> {
     }
 }
 
-fn add_scaled<T: Real, const F: usize, const A: usize>(
+fn add_scaled<T: Real, const A: usize, const F: usize>(
     dst: &mut [[T; A]; F],
     src: &[[T; A]; F],
     k: T,
@@ -192,13 +194,13 @@ fn add_scaled<T: Real, const F: usize, const A: usize>(
 /// # Errors
 ///
 /// As [`reinforce_gradient`].
-pub fn accumulate_episodes<T, E, const O: usize, const F: usize, const A: usize>(
+pub fn accumulate_episodes<T, E, const O: usize, const A: usize, const F: usize>(
     env: &mut E,
-    policy: &Gaussian<T, O, F, A>,
+    policy: &Gaussian<T, O, A, F>,
     rollouts: &Rollouts<T>,
     episodes: core::ops::Range<usize>,
     rewards: &mut [T],
-    sums: &mut BatchSums<T, F, A>,
+    sums: &mut BatchSums<T, O, A, F>,
 ) -> Result<()>
 where
     T: Real,
@@ -289,12 +291,12 @@ where
 /// [`Error::InvalidParameter`] when `σ = 0` (no score) or when an episode
 /// outgrows `rewards`; [`Error::NumericalOverflow`] for a non-finite
 /// estimate. `grad` is untouched on error.
-pub fn reinforce_gradient<T, E, const O: usize, const F: usize, const A: usize>(
+pub fn reinforce_gradient<T, E, const O: usize, const A: usize, const F: usize>(
     env: &mut E,
-    policy: &Gaussian<T, O, F, A>,
+    policy: &Gaussian<T, O, A, F>,
     rollouts: &Rollouts<T>,
     estimator: Estimator,
-    sums: &mut BatchSums<T, F, A>,
+    sums: &mut BatchSums<T, O, A, F>,
     rewards: &mut [T],
     grad: &mut [T],
 ) -> Result<GradientReport<T>>

@@ -23,13 +23,13 @@ use crate::real::Real;
 /// # Errors
 ///
 /// As [`super::reinforce_gradient`]; the first failing chunk's error.
-pub fn reinforce_gradient<T, E, const O: usize, const F: usize, const A: usize>(
+pub fn reinforce_gradient<T, E, const O: usize, const A: usize, const F: usize>(
     env: &E,
-    policy: &Gaussian<T, O, F, A>,
+    policy: &Gaussian<T, O, A, F>,
     rollouts: &Rollouts<T>,
     estimator: Estimator,
     max_episode_len: usize,
-    sums: &mut BatchSums<T, F, A>,
+    sums: &mut BatchSums<T, O, A, F>,
     grad: &mut [T],
 ) -> Result<GradientReport<T>>
 where
@@ -42,7 +42,7 @@ where
         .step_by(CHUNK)
         .map(|s| (s, (s + CHUNK).min(rollouts.episodes)))
         .collect();
-    let parts: Vec<Result<BatchSums<T, F, A>>> = chunks
+    let parts: Vec<Result<BatchSums<T, O, A, F>>> = chunks
         .par_iter()
         .map(|&(start, end)| {
             let mut env = env.clone();

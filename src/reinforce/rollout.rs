@@ -49,9 +49,9 @@ impl<T: Real> Rollouts<T> {
 /// Runs one episode of `policy` in `env` from `rng`, calling `visit` with
 /// `(t, observation, action, reward)` for every step; returns the number of
 /// steps.
-pub(super) fn run_episode<T, E, R, V, const O: usize, const F: usize, const A: usize>(
+pub(super) fn run_episode<T, E, R, V, const O: usize, const A: usize, const F: usize>(
     env: &mut E,
-    policy: &Gaussian<T, O, F, A>,
+    policy: &Gaussian<T, O, A, F>,
     rng: &mut R,
     max_steps: usize,
     mut visit: V,
@@ -83,9 +83,9 @@ where
 ///
 /// As [`Rollouts::check`], the policy's and the environment's errors, and
 /// [`Error::NumericalOverflow`] for a non-finite return.
-pub fn mean_return<T, E, const O: usize, const F: usize, const A: usize>(
+pub fn mean_return<T, E, const O: usize, const A: usize, const F: usize>(
     env: &mut E,
-    policy: &Gaussian<T, O, F, A>,
+    policy: &Gaussian<T, O, A, F>,
     rollouts: &Rollouts<T>,
 ) -> Result<Estimate<T>>
 where
@@ -116,15 +116,17 @@ where
 /// A Monte-Carlo objective: the mean discounted return of a Gaussian policy
 /// in an environment, with its standard error, as a probe
 /// [`Objective`]. Every evaluation uses the same episode seeds (common
-/// random numbers).
+/// random numbers). `E` is the environment; `T`, `O` (observation size),
+/// `A` (action size) and `F` (features, default `O`) are those of the
+/// [`Gaussian`] policy.
 #[derive(Clone, Debug)]
-pub struct MonteCarlo<E, T, const O: usize, const F: usize, const A: usize> {
+pub struct MonteCarlo<E, T, const O: usize, const A: usize, const F: usize = O> {
     env: E,
-    policy: Gaussian<T, O, F, A>,
+    policy: Gaussian<T, O, A, F>,
     rollouts: Rollouts<T>,
 }
 
-impl<E, T, const O: usize, const F: usize, const A: usize> MonteCarlo<E, T, O, F, A>
+impl<E, T, const O: usize, const A: usize, const F: usize> MonteCarlo<E, T, O, A, F>
 where
     T: Real,
     E: Env<T, O, A>,
@@ -134,7 +136,7 @@ where
     /// # Errors
     ///
     /// As [`Rollouts::check`].
-    pub fn new(env: E, policy: Gaussian<T, O, F, A>, rollouts: Rollouts<T>) -> Result<Self> {
+    pub fn new(env: E, policy: Gaussian<T, O, A, F>, rollouts: Rollouts<T>) -> Result<Self> {
         rollouts.check()?;
         Ok(Self {
             env,
@@ -144,14 +146,14 @@ where
     }
 
     /// The policy (its parameters are those of the last evaluation).
-    pub fn policy(&self) -> &Gaussian<T, O, F, A> {
+    pub fn policy(&self) -> &Gaussian<T, O, A, F> {
         &self.policy
     }
 }
 
 #[cfg(feature = "defmt")]
-impl<E, T: Real, const O: usize, const F: usize, const A: usize> defmt::Format
-    for MonteCarlo<E, T, O, F, A>
+impl<E, T: Real, const O: usize, const A: usize, const F: usize> defmt::Format
+    for MonteCarlo<E, T, O, A, F>
 {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(
@@ -165,8 +167,8 @@ impl<E, T: Real, const O: usize, const F: usize, const A: usize> defmt::Format
     }
 }
 
-impl<E, T, const O: usize, const F: usize, const A: usize> Objective<T>
-    for MonteCarlo<E, T, O, F, A>
+impl<E, T, const O: usize, const A: usize, const F: usize> Objective<T>
+    for MonteCarlo<E, T, O, A, F>
 where
     T: Real,
     E: Env<T, O, A>,

@@ -104,7 +104,7 @@ pub struct SgdStep<T> {
 ///     curvature: CurvatureProbe { alpha: 0.05, directions: 6, seed: 3, rollouts: batch(16, 9) },
 /// };
 /// let mut env = LinearQuadratic::new(0.95, 0.4, 25)?;
-/// let mut policy = Gaussian::<f64, 1, 2, 1>::affine();
+/// let mut policy = Gaussian::<f64, 1, 1, 2>::affine();
 /// policy.set_sigma(0.4)?;
 /// let mut monitor = CurvatureMonitor::<f64, 4>::new();
 /// train_sgd(&mut env, &mut policy, &config, &mut [0.0; 25], &mut [0.0; 4], |step| {
@@ -129,9 +129,9 @@ pub struct SgdStep<T> {
 /// [`Error::NumericalOverflow`] if a step would make a parameter non-finite
 /// (the policy is then unchanged).
 #[allow(clippy::too_many_arguments)]
-pub fn train_sgd<T, E, Obs, const O: usize, const F: usize, const A: usize>(
+pub fn train_sgd<T, E, Obs, const O: usize, const A: usize, const F: usize>(
     env: &mut E,
-    policy: &mut Gaussian<T, O, F, A>,
+    policy: &mut Gaussian<T, O, A, F>,
     config: &SgdConfig<T>,
     rewards: &mut [T],
     probe_scratch: &mut [T],
@@ -158,7 +158,7 @@ where
     }
     let mut grad = [[T::ZERO; A]; F];
     let mut sums = BatchSums::new();
-    let deterministic = |policy: &Gaussian<T, O, F, A>, env: &mut E| -> Result<Estimate<T>> {
+    let deterministic = |policy: &Gaussian<T, O, A, F>, env: &mut E| -> Result<Estimate<T>> {
         let mut det = policy.clone();
         det.set_sigma(T::ZERO)?;
         mean_return(env, &det, &config.eval_rollouts)

@@ -22,7 +22,7 @@ use policy_landscape::{Error, ExactWorkspace, Softmax, TabularMdp, TrainConfig, 
 /// The paper's gridworld in `f32`.
 pub type Mdp = TabularMdp<f32, 26, 4>;
 /// A tabular softmax policy over it.
-pub type Policy = Softmax<f32, 26, 26, 4>;
+pub type Policy = Softmax<f32, 26, 4>;
 /// The exact evaluator's scratch space.
 pub type Workspace = ExactWorkspace<f32, 26, 4>;
 
@@ -114,10 +114,10 @@ fn train(mdp: &Mdp, ws: &mut Workspace) -> Result<(Policy, f32, f32, f32), Error
 /// the report are left at 0).
 #[inline(never)]
 fn probe_at(mdp: &Mdp, ws: &mut Workspace, policy: Policy) -> Result<Report, Error> {
-    let mut theta = [0.0_f32; 104];
+    let mut theta = [0.0_f32; Policy::PARAMS];
     theta.copy_from_slice(policy.params());
     let mut j = ExactObjective::new(mdp, policy, ws, 0.0)?;
-    let mut scratch = [0.0_f32; 208];
+    let mut scratch = [0.0_f32; 2 * Policy::PARAMS];
     // The accumulator (2.7 KB) is used where `start` returned it rather than
     // moved into a local: one copy on the stack, not two.
     probe::start(&mut j, &theta, ALPHA, Thresholds::default()).and_then(|mut acc| {

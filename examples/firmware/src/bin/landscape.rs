@@ -49,7 +49,7 @@ fn main() -> ! {
         for (i, t) in policy.params_mut().iter_mut().enumerate() {
             *t = (i % 7) as f32 * 0.25 - 0.75;
         }
-        let mut grad = [0.0_f32; 104];
+        let mut grad = [0.0_f32; check::Policy::PARAMS];
         let (_, evaluate) = clock.measure(|| {
             ws.evaluate(&PAPER_GRIDWORLD, &policy, check::TAU)
                 .and_then(|e| e.gradient_into(&mut grad))
