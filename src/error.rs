@@ -136,6 +136,18 @@ pub enum Error {
         /// Which quantity.
         what: &'static str,
     },
+    /// A count would exceed `u64::MAX` (merging or extending a restored
+    /// snapshot whose counts are already huge).
+    CountOverflow {
+        /// What is counted.
+        what: &'static str,
+    },
+    /// Deserialised data breaks an invariant the type keeps (e.g. counts
+    /// that disagree, or a negative sum of squares).
+    InvalidSnapshot {
+        /// Which part.
+        what: &'static str,
+    },
 }
 
 impl fmt::Display for Error {
@@ -210,6 +222,12 @@ impl fmt::Display for Error {
             }
             Error::NumericalOverflow { what } => {
                 write!(f, "{what} overflowed to a non-finite value")
+            }
+            Error::CountOverflow { what } => {
+                write!(f, "the {what} count would exceed {}", u64::MAX)
+            }
+            Error::InvalidSnapshot { what } => {
+                write!(f, "the restored {what} are inconsistent")
             }
         }
     }

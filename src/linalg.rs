@@ -74,7 +74,9 @@ impl<T: Real, const N: usize> Lu<T, N> {
     ///
     /// [`Error::NonFinite`] if an entry of `a` is NaN or infinite (the index is
     /// `row * N + column`); [`Error::Singular`] if a pivot vanishes relative
-    /// to the matrix's scale. After an error the workspace is unfactored and
+    /// to the matrix's scale; [`Error::NumericalOverflow`] (`"LU pivot"`) if
+    /// elimination overflows (entries near the largest float whose
+    /// combinations do not fit). After an error the workspace is unfactored and
     /// [`Lu::solve`] returns [`Error::NotFactored`].
     pub fn factor(&mut self, a: &[[T; N]; N]) -> Result<()> {
         self.factored = false;
@@ -98,7 +100,18 @@ impl<T: Real, const N: usize> Lu<T, N> {
             self.lo[i] = lo.min(i);
             self.hi[i] = hi.max(i + 1);
         }
-        self.factor_in_place(scale, true)
+        self.factor_in_place(scale, true)?;
+        // Elimination may overflow on finite entries near the largest float;
+        // an infinite pivot (1 / pivot = 0) would then solve to a wrong
+        // answer. (The exact evaluator's own factorisations cannot overflow:
+        // their entries lie in [-1, 1] and their growth is bounded.) Other
+        // overflowed entries of the factors reach every solution they
+        // touch, which `solve` refuses.
+        if self.inv_diag.contains(&T::ZERO) {
+            self.factored = false;
+            return Err(Error::NumericalOverflow { what: "LU pivot" });
+        }
+        Ok(())
     }
 
     /// The storage and the row profiles, to assemble a matrix in place

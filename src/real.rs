@@ -133,22 +133,25 @@ pub trait Real:
     /// `true` for NaN.
     fn is_nan(self) -> bool;
 
-    /// The larger of two values (NaN-ignoring, like `f64::max`).
+    /// The larger of two values; NaN if either is NaN (unlike `f64::max`,
+    /// which would hide an overflowed operand behind the other one).
     #[inline(always)]
     fn max(self, other: Self) -> Self {
-        if self >= other || other.is_nan() {
-            self
-        } else {
+        // A NaN `self` fails the comparison and is returned; testing `other`
+        // first lets the test fold away when it is a constant.
+        if other.is_nan() || self < other {
             other
+        } else {
+            self
         }
     }
-    /// The smaller of two values (NaN-ignoring, like `f64::min`).
+    /// The smaller of two values; NaN if either is NaN (unlike `f64::min`).
     #[inline(always)]
     fn min(self, other: Self) -> Self {
-        if self <= other || other.is_nan() {
-            self
-        } else {
+        if other.is_nan() || self > other {
             other
+        } else {
+            self
         }
     }
     /// Square.
@@ -279,10 +282,10 @@ mod tests {
     }
 
     #[test]
-    fn max_min_ignore_nan() {
-        assert_eq!(Real::max(1.0_f64, f64::NAN), 1.0);
-        assert_eq!(Real::max(f64::NAN, 1.0_f64), 1.0);
-        assert_eq!(Real::min(2.0_f32, f32::NAN), 2.0);
-        assert_eq!(Real::min(f32::NAN, 2.0_f32), 2.0);
+    fn max_min_propagate_nan() {
+        assert!(Real::max(1.0_f64, f64::NAN).is_nan());
+        assert!(Real::max(f64::NAN, 1.0_f64).is_nan());
+        assert!(Real::min(2.0_f32, f32::NAN).is_nan());
+        assert!(Real::min(f32::NAN, 2.0_f32).is_nan());
     }
 }

@@ -173,6 +173,7 @@ impl<T: Real, const S: usize, const A: usize, const F: usize> Trainer<T, S, A, F
     ///
     /// As [`TrainConfig::check`].
     pub fn new(config: TrainConfig<T>) -> Result<Self> {
+        const { assert!(F > 0 && A > 0, "need at least one feature and one action") };
         config.check()?;
         Ok(Self {
             config,

@@ -279,9 +279,9 @@ fn improving_curvature_is_a_direction_of_a_known_quadratic() {
 }
 
 fn lq() -> LinearQuadratic<f64> {
-    let mut lq = LinearQuadratic::new(0.95, 0.4, 25).unwrap();
-    lq.noise = 0.3;
-    lq
+    LinearQuadratic::new(0.95, 0.4, 25)
+        .and_then(|lq| lq.with_noise(0.3))
+        .unwrap()
 }
 
 fn batch(episodes: usize, seed: u64) -> Rollouts<f64> {

@@ -8,12 +8,11 @@ use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::rand_xoshiro::rand_core::SeedableRng;
 
 fn system() -> LinearQuadratic<f64> {
-    let mut lq = LinearQuadratic::new(0.95, 0.4, 25).unwrap();
-    lq.noise = 0.3;
-    lq.m0 = 0.5;
-    lq.v0 = 0.8;
-    lq.rho = 0.2;
-    lq
+    LinearQuadratic::new(0.95, 0.4, 25)
+        .and_then(|lq| lq.with_noise(0.3))
+        .and_then(|lq| lq.with_start(0.5, 0.8))
+        .and_then(|lq| lq.with_costs(1.0, 0.2))
+        .unwrap()
 }
 
 #[test]
@@ -43,9 +42,9 @@ fn gradient_equals_finite_differences_of_the_closed_form() {
 #[test]
 fn one_step_closed_form() {
     // H = 1: J = −(q E[s0²] + ρ E[u0²]) with u0 = k s0 + β + σ ε.
-    let mut lq = LinearQuadratic::new(0.5, 2.0, 1).unwrap();
-    lq.m0 = 1.0;
-    lq.v0 = 0.25;
+    let lq = LinearQuadratic::new(0.5, 2.0, 1)
+        .and_then(|lq| lq.with_start(1.0, 0.25))
+        .unwrap();
     let (k, beta, sigma) = (0.3, -0.2, 0.5);
     let es2: f64 = 1.0 + 0.25;
     let eu2 = k * k * es2 + 2.0 * k * beta * 1.0 + beta * beta + sigma * sigma;
@@ -137,8 +136,7 @@ fn bad_input_is_an_error() {
         Error::InvalidParameter { what: "gamma" }
     );
     // An unstable closed loop over a long horizon overflows: an error.
-    let mut unstable = LinearQuadratic::new(10.0, 1.0, 400).unwrap();
-    unstable.v0 = 1.0;
+    let unstable = LinearQuadratic::new(10.0, 1.0, 400).unwrap();
     assert_eq!(
         unstable.expected_return(5.0, 0.0, 1.0, 1.0).unwrap_err(),
         Error::NumericalOverflow { what: "LQ return" }

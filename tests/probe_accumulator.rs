@@ -277,19 +277,34 @@ fn calibrated_projections_and_plotting_axes() {
     let ys: Vec<f64> = pairs.iter().map(|(p, m)| (p + m) / SQRT2).collect();
     // x = √2, −3/√2, 0 and y = 4/√2, 1/√2, 1/√2.
     let tol = 1e-15;
-    assert_close("x min", a.plot_x().min().unwrap(), -3.0 / SQRT2, tol);
-    assert_close("x max", a.plot_x().max().unwrap(), SQRT2, tol);
+    assert_close(
+        "x min",
+        a.plot_x().unwrap().min().unwrap(),
+        -3.0 / SQRT2,
+        tol,
+    );
+    assert_close("x max", a.plot_x().unwrap().max().unwrap(), SQRT2, tol);
     assert_close(
         "x mean",
-        a.plot_x().mean().unwrap(),
+        a.plot_x().unwrap().mean().unwrap(),
         xs.iter().sum::<f64>() / 3.0,
         tol,
     );
-    assert_close("y min", a.plot_y().min().unwrap(), 1.0 / SQRT2, tol);
-    assert_close("y max", a.plot_y().max().unwrap(), 4.0 / SQRT2, tol);
+    assert_close(
+        "y min",
+        a.plot_y().unwrap().min().unwrap(),
+        1.0 / SQRT2,
+        tol,
+    );
+    assert_close(
+        "y max",
+        a.plot_y().unwrap().max().unwrap(),
+        4.0 / SQRT2,
+        tol,
+    );
     assert_close(
         "y mean",
-        a.plot_y().mean().unwrap(),
+        a.plot_y().unwrap().mean().unwrap(),
         ys.iter().sum::<f64>() / 3.0,
         tol,
     );
@@ -302,13 +317,13 @@ fn calibrated_projections_and_plotting_axes() {
     // x = √2 α g and y = α² c / √2.
     assert_close(
         "x = √2αg",
-        a.plot_x().max().unwrap(),
+        a.plot_x().unwrap().max().unwrap(),
         SQRT2 * alpha * 2.0,
         tol,
     );
     assert_close(
         "y = α²c/√2",
-        a.plot_y().max().unwrap(),
+        a.plot_y().unwrap().max().unwrap(),
         alpha * alpha * 16.0 / SQRT2,
         tol,
     );
@@ -578,8 +593,8 @@ proptest! {
         for (m, w) in [
             (own(merged.gradient()), own(whole.gradient())),
             (own(merged.curvature()), own(whole.curvature())),
-            (own(&merged.plot_x()), own(&whole.plot_x())),
-            (own(&merged.plot_y()), own(&whole.plot_y())),
+            (own(&merged.plot_x().unwrap()), own(&whole.plot_x().unwrap())),
+            (own(&merged.plot_y().unwrap()), own(&whole.plot_y().unwrap())),
         ] {
             prop_assert_eq!(m.count(), w.count());
             prop_assert_eq!(m.min(), w.min());
@@ -659,8 +674,8 @@ fn serde_round_trip() {
     for (m, w) in [
         (own(back.gradient()), own(a.gradient())),
         (own(back.curvature()), own(a.curvature())),
-        (own(&back.plot_x()), own(&a.plot_x())),
-        (own(&back.plot_y()), own(&a.plot_y())),
+        (own(&back.plot_x().unwrap()), own(&a.plot_x().unwrap())),
+        (own(&back.plot_y().unwrap()), own(&a.plot_y().unwrap())),
     ] {
         for (x, y) in [
             (m.mean(), w.mean()),

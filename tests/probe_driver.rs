@@ -131,8 +131,16 @@ fn two_threads_merged_equal_one_range() {
         for (name, m, w) in [
             ("gradient", own(merged.gradient()), own(whole.gradient())),
             ("curvature", own(merged.curvature()), own(whole.curvature())),
-            ("plot_x", own(&merged.plot_x()), own(&whole.plot_x())),
-            ("plot_y", own(&merged.plot_y()), own(&whole.plot_y())),
+            (
+                "plot_x",
+                own(&merged.plot_x().unwrap()),
+                own(&whole.plot_x().unwrap()),
+            ),
+            (
+                "plot_y",
+                own(&merged.plot_y().unwrap()),
+                own(&whole.plot_y().unwrap()),
+            ),
         ] {
             assert_eq!(m.count(), w.count(), "{name}");
             assert_eq!(m.min(), w.min(), "{name}");

@@ -16,12 +16,11 @@ const SIGMA: f64 = 0.4;
 const GAMMA: f64 = 0.97;
 
 fn system() -> LinearQuadratic<f64> {
-    let mut lq = LinearQuadratic::new(0.95, 0.4, 25).unwrap();
-    lq.noise = 0.3;
-    lq.m0 = 0.5;
-    lq.v0 = 0.8;
-    lq.rho = 0.2;
-    lq
+    LinearQuadratic::new(0.95, 0.4, 25)
+        .and_then(|lq| lq.with_noise(0.3))
+        .and_then(|lq| lq.with_start(0.5, 0.8))
+        .and_then(|lq| lq.with_costs(1.0, 0.2))
+        .unwrap()
 }
 
 fn policy() -> Gaussian<f64, 1, 1, 2> {
@@ -97,9 +96,11 @@ fn standard_error_falls_as_one_over_root_n() {
 fn normalized_estimate_points_uphill_and_ignores_reward_scale() {
     let truth = system().expected_return(K, BETA, SIGMA, GAMMA).unwrap();
     let run = |scale: f64| {
-        let mut env = system();
-        env.q *= scale;
-        env.rho *= scale;
+        let base = system();
+        let mut env = base
+            .clone()
+            .with_costs(base.q() * scale, base.rho() * scale)
+            .unwrap();
         let mut grad = [0.0; 2];
         reinforce_gradient(
             &mut env,

@@ -94,8 +94,9 @@ fn env_step(c: &mut Criterion) {
     // s' = 0.9 s + 0.5 u + 0.1 w: the noisy path (one normal draw per step).
     let controls = actions(1.0, 3);
     group.bench_function("lq_f64", |b| {
-        let mut lq = LinearQuadratic::<f64>::new(0.9, 0.5, HORIZON).expect("LQ");
-        lq.noise = 0.1;
+        let lq = LinearQuadratic::<f64>::new(0.9, 0.5, HORIZON)
+            .and_then(|lq| lq.with_noise(0.1))
+            .expect("LQ");
         bench_env(b, lq, &controls);
     });
     group.finish();

@@ -25,6 +25,11 @@ use crate::real::Real;
 /// A scalar linear-quadratic control problem (observation `[s]`, action
 /// `[u]`).
 ///
+/// The coefficients are private and validated when set ([`LinearQuadratic::new`],
+/// [`LinearQuadratic::with_costs`], [`LinearQuadratic::with_noise`],
+/// [`LinearQuadratic::with_start`]), so [`Env::reset`] always draws a finite
+/// state.
+///
 /// # Examples
 ///
 /// ```
@@ -35,26 +40,29 @@ use crate::real::Real;
 /// let j = lq.expected_return(0.0, 0.0, 0.0, 1.0)?;
 /// let want: f64 = -(0..10).map(|t| 0.81_f64.powi(t)).sum::<f64>();
 /// assert!((j.value - want).abs() < 1e-12);
+/// // Other costs, process noise and start distribution are set by value.
+/// let lq = lq.with_costs(2.0, 0.2)?.with_noise(0.3)?.with_start(0.5, 0.8)?;
+/// assert_eq!((lq.q(), lq.rho(), lq.noise(), lq.m0(), lq.v0()), (2.0, 0.2, 0.3, 0.5, 0.8));
 /// # Ok::<(), policy_landscape::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct LinearQuadratic<T> {
     /// State coefficient `a`.
-    pub a: T,
+    a: T,
     /// Control coefficient `b`.
-    pub b: T,
+    b: T,
     /// State cost `q`.
-    pub q: T,
+    q: T,
     /// Control cost `ρ`.
-    pub rho: T,
+    rho: T,
     /// Process-noise standard deviation `σ_w`.
-    pub noise: T,
+    noise: T,
     /// Mean of the initial state.
-    pub m0: T,
+    m0: T,
     /// Variance of the initial state.
-    pub v0: T,
+    v0: T,
     /// Episode length.
-    pub horizon: usize,
+    horizon: usize,
     state: T,
     steps: usize,
     /// Process noise, seeded at reset from the caller's generator.
@@ -95,32 +103,93 @@ impl<T: Real> LinearQuadratic<T> {
             steps: 0,
             noise_rng: Xoshiro256PlusPlus::seed_from_u64(0),
         };
-        lq.check()?;
-        Ok(lq)
-    }
-
-    /// Checks the coefficients (finite; `q, ρ, σ_w, v_0 >= 0`; `horizon > 0`).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidParameter`] naming the first bad coefficient.
-    pub fn check(&self) -> Result<()> {
-        let finite = [self.a, self.b, self.m0].iter().all(|x| x.is_finite());
-        if !finite {
+        if !(a.is_finite() && b.is_finite()) {
             return Err(Error::InvalidParameter {
                 what: "LQ coefficient",
             });
         }
-        let ok = |x: T| x.is_finite() && x >= T::ZERO;
-        if !(ok(self.q) && ok(self.rho) && ok(self.noise) && ok(self.v0)) {
-            return Err(Error::InvalidParameter {
-                what: "LQ cost or variance",
-            });
-        }
-        if self.horizon == 0 {
+        if horizon == 0 {
             return Err(Error::InvalidParameter { what: "LQ horizon" });
         }
-        Ok(())
+        Ok(lq)
+    }
+
+    /// The same system with state cost `q` and control cost `ρ`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] (`"q"` or `"rho"`) unless both are finite
+    /// and non-negative.
+    pub fn with_costs(mut self, q: T, rho: T) -> Result<Self> {
+        self.q = non_negative("q", q)?;
+        self.rho = non_negative("rho", rho)?;
+        Ok(self)
+    }
+
+    /// The same system with process-noise standard deviation `σ_w`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] (`"noise"`) unless finite and
+    /// non-negative.
+    pub fn with_noise(mut self, noise: T) -> Result<Self> {
+        self.noise = non_negative("noise", noise)?;
+        Ok(self)
+    }
+
+    /// The same system with initial state `s_0 ~ N(m0, v0)`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] (`"m0"`) for a non-finite mean,
+    /// (`"v0"`) unless the variance is finite and non-negative.
+    pub fn with_start(mut self, m0: T, v0: T) -> Result<Self> {
+        if !m0.is_finite() {
+            return Err(Error::InvalidParameter { what: "m0" });
+        }
+        self.v0 = non_negative("v0", v0)?;
+        self.m0 = m0;
+        Ok(self)
+    }
+
+    /// State coefficient `a`.
+    pub fn a(&self) -> T {
+        self.a
+    }
+
+    /// Control coefficient `b`.
+    pub fn b(&self) -> T {
+        self.b
+    }
+
+    /// State cost `q`.
+    pub fn q(&self) -> T {
+        self.q
+    }
+
+    /// Control cost `ρ`.
+    pub fn rho(&self) -> T {
+        self.rho
+    }
+
+    /// Process-noise standard deviation `σ_w`.
+    pub fn noise(&self) -> T {
+        self.noise
+    }
+
+    /// Mean of the initial state.
+    pub fn m0(&self) -> T {
+        self.m0
+    }
+
+    /// Variance of the initial state.
+    pub fn v0(&self) -> T {
+        self.v0
+    }
+
+    /// Episode length.
+    pub fn horizon(&self) -> usize {
+        self.horizon
     }
 
     /// The current state.
@@ -133,11 +202,10 @@ impl<T: Real> LinearQuadratic<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidParameter`] for bad coefficients, a negative `σ` or a
-    /// `gamma` outside `[0, 1]`; [`Error::NumericalOverflow`] if the moments
+    /// [`Error::InvalidParameter`] for non-finite policy parameters, a
+    /// negative `σ` or a `gamma` outside `[0, 1]`; [`Error::NumericalOverflow`] if the moments
     /// overflow (an unstable closed loop over a long horizon).
     pub fn expected_return(&self, k: T, beta: T, sigma: T, gamma: T) -> Result<LqReturn<T>> {
-        self.check()?;
         if !(k.is_finite() && beta.is_finite()) {
             return Err(Error::InvalidParameter {
                 what: "LQ policy parameters",
@@ -196,6 +264,15 @@ impl<T: Real> LinearQuadratic<T> {
             d_gain,
             d_bias,
         })
+    }
+}
+
+/// `x` if finite and non-negative, else [`Error::InvalidParameter`] naming `what`.
+fn non_negative<T: Real>(what: &'static str, x: T) -> Result<T> {
+    if x.is_finite() && x >= T::ZERO {
+        Ok(x)
+    } else {
+        Err(Error::InvalidParameter { what })
     }
 }
 

@@ -55,6 +55,7 @@ impl<T: Real, const S: usize, const F: usize> DenseFeatures<T, S, F> {
     ///
     /// [`Error::NonFinite`] if an entry is NaN or infinite.
     pub fn try_new(phi: [[T; F]; S]) -> Result<Self> {
+        const { assert!(S > 0 && F > 0, "need at least one state and one feature") };
         check_finite("features", phi.as_flattened())?;
         Ok(Self { phi })
     }

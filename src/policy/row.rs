@@ -1,6 +1,7 @@
 //! The softmax distribution of one state, mixed with the uniform one, and
 //! its entropy: the arithmetic behind every [`super::Softmax`] state.
 
+use crate::error::{Error, Result, check_finite};
 use crate::real::Real;
 
 /// The policy in one state: unmixed softmax `p`, mixed `π`, `ln π` and the
@@ -19,13 +20,31 @@ pub struct SoftmaxRow<T, const A: usize> {
 }
 
 impl<T: Real, const A: usize> SoftmaxRow<T, A> {
-    /// Computes the row from logits `z` (finite) and `mix` in `[0, 1]`.
+    /// Computes the row from finite logits `z` and `mix` in `[0, 1]`.
     ///
     /// `p` is from log-sum-exp; with `mix = 0`, `ln π = z - lse(z)` exactly,
     /// with no logarithm of a probability.
+    ///
+    /// `A` must be positive; a row of no actions does not compile:
+    ///
+    /// ```compile_fail
+    /// use policy_landscape::policy::SoftmaxRow;
+    ///
+    /// let _ = SoftmaxRow::<f64, 0>::from_logits(&[], 0.0);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NonFinite`] (`what = "logits"`) for a NaN or infinite logit;
+    /// [`Error::InvalidProbability`] for `mix` outside `[0, 1]` or NaN.
     #[inline]
-    pub fn from_logits(z: &[T; A], mix: T) -> Self {
-        Self::compute(z, mix, true)
+    pub fn from_logits(z: &[T; A], mix: T) -> Result<Self> {
+        const { assert!(A > 0, "a softmax row needs at least one action") };
+        check_finite("logits", z)?;
+        if !(mix >= T::ZERO && mix <= T::ONE) {
+            return Err(Error::InvalidProbability { what: "mix" });
+        }
+        Ok(Self::compute(z, mix, true))
     }
 
     /// As [`SoftmaxRow::from_logits`] when `with_log`; otherwise only `p` and

@@ -54,6 +54,13 @@ use crate::stats::{Estimate, LogHistogram, Moments, P2Quantile};
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        try_from = "snapshot::Snapshot<T>",
+        bound(deserialize = "T: Real + serde::Deserialize<'de>")
+    )
+)]
 pub struct Accumulator<T> {
     alpha: T,
     dim: usize,
@@ -84,8 +91,10 @@ impl<T: Real> Accumulator<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidParameter`] for `alpha <= 0` or non-finite, or a
-    /// non-finite `base`; [`Error::LengthMismatch`] for `dim == 0`.
+    /// [`Error::InvalidParameter`] for `alpha <= 0`, non-finite, or with
+    /// `alpha²` outside the normal range (the curvature divides by it);
+    /// [`Error::NonFinite`] for a non-finite `base`;
+    /// [`Error::LengthMismatch`] for `dim == 0`.
     pub fn new(alpha: T, dim: usize, base: T) -> Result<Self> {
         Self::with_thresholds(alpha, dim, base, Thresholds::default())
     }
@@ -128,9 +137,7 @@ impl<T: Real> Accumulator<T> {
             });
         }
         let (base, base_error) = (base.value, base.std_error);
-        if !(alpha > T::ZERO && alpha.is_finite()) {
-            return Err(Error::InvalidParameter { what: "alpha" });
-        }
+        check_alpha(alpha)?;
         if !base.is_finite() {
             return Err(Error::NonFinite {
                 what: "base value",
@@ -145,7 +152,8 @@ impl<T: Real> Accumulator<T> {
             });
         }
         thresholds.check()?;
-        let q = |p: f64| P2Quantile::new(T::from_f64(p));
+        // The probabilities are constants inside (0, 1).
+        let q = |p: f64| P2Quantile::with_valid(T::from_f64(p));
         Ok(Self {
             alpha,
             dim,
@@ -158,11 +166,11 @@ impl<T: Real> Accumulator<T> {
             cases: Cases::default(),
             histogram: LogHistogram::new(),
             quantiles: [
-                q(GRADIENT_QUANTILES[0])?,
-                q(GRADIENT_QUANTILES[1])?,
-                q(GRADIENT_QUANTILES[2])?,
+                q(GRADIENT_QUANTILES[0]),
+                q(GRADIENT_QUANTILES[1]),
+                q(GRADIENT_QUANTILES[2]),
             ],
-            improving_q90: q(0.9)?,
+            improving_q90: q(0.9),
             track_quantiles: true,
             improving_pick: None,
         })
@@ -221,7 +229,11 @@ impl<T: Real> Accumulator<T> {
     ///
     /// [`Error::NonFinite`] (index 0 for `D+`, 1 for `D−`);
     /// [`Error::NumericalOverflow`] if a projection overflows (e.g.
-    /// `D± = ±f64::MAX`). The accumulator is unchanged on error.
+    /// `D± = ±f64::MAX`, `"probe projection"`) or would make a statistic
+    /// non-finite (`"probe statistics"`: a sum, a variance, or `n` times a
+    /// projection, which the zeroth-order estimates need);
+    /// [`Error::CountOverflow`] past `u64::MAX` directions. The accumulator
+    /// is unchanged on error.
     pub fn push(&mut self, d_plus: T, d_minus: T) -> Result<()> {
         let floor = self.thresholds.rel_floor * self.base.abs().max(T::ONE);
         self.push_with_tolerances(d_plus, d_minus, floor, floor, floor)
@@ -283,14 +295,21 @@ impl<T: Real> Accumulator<T> {
                 });
             }
         }
-        let two_alpha = T::TWO * self.alpha;
-        let g = (d_plus - d_minus) / two_alpha;
-        let c = (d_plus + d_minus) / (self.alpha * self.alpha);
-        if !(g.is_finite() && c.is_finite() && (g * g).is_finite()) {
+        let (g, c) = self.projections(d_plus, d_minus);
+        if !(g.is_finite() && c.is_finite()) {
             return Err(Error::NumericalOverflow {
                 what: "probe projection",
             });
         }
+        if !self.growth(g, c).is_finite() {
+            return Err(Error::NumericalOverflow {
+                what: "probe statistics",
+            });
+        }
+        if self.count() == u64::MAX {
+            return Err(Error::CountOverflow { what: "direction" });
+        }
+        let g2 = g * g;
         // Everything below is infallible: the accumulator changes only now.
         self.histogram_push(c);
         if self.track_quantiles {
@@ -298,13 +317,60 @@ impl<T: Real> Accumulator<T> {
         }
         self.gradient.push(g);
         self.curvature.push(c);
-        self.gradient_sq.push(g * g);
+        self.gradient_sq.push(g2);
         self.cases.record(
             sign(d_plus, t_plus),
             sign(d_minus, t_minus),
             sign(d_plus + d_minus, t_sum),
         );
         Ok(())
+    }
+
+    /// The gradient projection `(D+ − D−) / 2α` and the curvature
+    /// `(D+ + D−) / α²`.
+    #[inline(always)]
+    fn projections(&self, d_plus: T, d_minus: T) -> (T, T) {
+        let g = (d_plus - d_minus) / (T::TWO * self.alpha);
+        let c = (d_plus + d_minus) / (self.alpha * self.alpha);
+        (g, c)
+    }
+
+    /// The invariant that keeps every query finite (see
+    /// [`Accumulator::statistics_fit`]) after pushing `(g, c)`, as one sum of
+    /// non-negative terms, finite exactly when each term is: the three sums
+    /// of squares after the push, and `4 n (g² + |c|)`. (By Cauchy–Schwarz
+    /// the plain sums stay finite when the sums of squares do.)
+    #[inline(always)]
+    fn growth(&self, g: T, c: T) -> T {
+        let g2 = g * g;
+        let n4 = T::from_usize(self.dim) * T::from_f64(4.0);
+        let sums = if self.count() == 0 {
+            T::ZERO
+        } else {
+            self.gradient.sum_sq_after(g)
+                + self.curvature.sum_sq_after(c)
+                + self.gradient_sq.sum_sq_after(g2)
+        };
+        sums + n4 * (g2 + c.abs())
+    }
+
+    /// The invariant that keeps every query finite: the moments' sums are
+    /// finite, and so is `4 n |x|` for every stored `g²` and curvature `x`
+    /// (the estimates are `n · mean` and `n · sd / √count`, with
+    /// `sd <= 2√2 max |x|`). Pushes keep it cheaply; merges and restored
+    /// snapshots check it here.
+    fn statistics_fit(
+        &self,
+        gradient: &Moments<T>,
+        curvature: &Moments<T>,
+        gradient_sq: &Moments<T>,
+    ) -> bool {
+        let n4 = T::from_usize(self.dim) * T::from_f64(4.0);
+        gradient.is_finite()
+            && curvature.is_finite()
+            && gradient_sq.is_finite()
+            && (n4 * gradient_sq.max_abs()).is_finite()
+            && (n4 * curvature.max_abs()).is_finite()
     }
 
     /// P² updates (about 20 ns each: most of a push's cost).
@@ -342,7 +408,10 @@ impl<T: Real> Accumulator<T> {
     /// # Errors
     ///
     /// [`Error::IncompatibleMerge`] when `α`, the dimension, the base value
-    /// or the thresholds differ; unchanged on error.
+    /// or the thresholds differ; [`Error::CountOverflow`] when the merged
+    /// count would pass `u64::MAX`; [`Error::NumericalOverflow`]
+    /// (`"probe statistics"`) when the merged sums are not representable.
+    /// Unchanged on error.
     pub fn merge(&mut self, other: &Self) -> Result<()> {
         if self.alpha.to_bits_u64() != other.alpha.to_bits_u64() {
             return Err(Error::IncompatibleMerge { what: "alpha" });
@@ -361,6 +430,19 @@ impl<T: Real> Accumulator<T> {
         if self.track_quantiles != other.track_quantiles {
             return Err(Error::IncompatibleMerge {
                 what: "quantile tracking",
+            });
+        }
+        if self.count().checked_add(other.count()).is_none() {
+            return Err(Error::CountOverflow { what: "direction" });
+        }
+        let (mut gradient, mut curvature, mut gradient_sq) =
+            (self.gradient, self.curvature, self.gradient_sq);
+        gradient.merge(&other.gradient);
+        curvature.merge(&other.curvature);
+        gradient_sq.merge(&other.gradient_sq);
+        if !self.statistics_fit(&gradient, &curvature, &gradient_sq) {
+            return Err(Error::NumericalOverflow {
+                what: "probe statistics",
             });
         }
         let mut quantiles = self.quantiles.clone();
@@ -383,9 +465,9 @@ impl<T: Real> Accumulator<T> {
             }),
             (a, b, _) => a.or(b),
         };
-        self.gradient.merge(&other.gradient);
-        self.curvature.merge(&other.curvature);
-        self.gradient_sq.merge(&other.gradient_sq);
+        self.gradient = gradient;
+        self.curvature = curvature;
+        self.gradient_sq = gradient_sq;
         self.cases.merge(&other.cases);
         self.histogram.merge(&other.histogram);
         Ok(())
@@ -408,16 +490,29 @@ impl<T: Real> Accumulator<T> {
 
     /// The authors' horizontal plotting axis `(D+ − D−) / √2`
     /// (`= √2 α · gradient`, so derived from [`Accumulator::gradient`]).
-    pub fn plot_x(&self) -> Moments<T> {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NumericalOverflow`] (`"plotting axis"`) when its sums are not
+    /// representable (huge differences).
+    pub fn plot_x(&self) -> Result<Moments<T>> {
         let k = T::TWO.sqrt() * self.alpha;
-        self.gradient.scaled(k).unwrap_or(self.gradient)
+        self.gradient.scaled(k).ok_or(Error::NumericalOverflow {
+            what: "plotting axis",
+        })
     }
 
     /// The authors' vertical plotting axis `(D+ + D−) / √2`
     /// (`= α² / √2 · curvature`).
-    pub fn plot_y(&self) -> Moments<T> {
+    ///
+    /// # Errors
+    ///
+    /// As [`Accumulator::plot_x`].
+    pub fn plot_y(&self) -> Result<Moments<T>> {
         let k = self.alpha * self.alpha / T::TWO.sqrt();
-        self.curvature.scaled(k).unwrap_or(self.curvature)
+        self.curvature.scaled(k).ok_or(Error::NumericalOverflow {
+            what: "plotting axis",
+        })
     }
 
     /// The counts of the paper's cases.
@@ -487,5 +582,103 @@ impl<T: Real> defmt::Format for Accumulator<T> {
             self.cases,
             self.verdict(),
         );
+    }
+}
+
+/// `alpha > 0`, finite, with `alpha²` normal.
+fn check_alpha<T: Real>(alpha: T) -> Result<()> {
+    let sq = alpha * alpha;
+    if alpha > T::ZERO && sq >= T::MIN_POSITIVE && sq <= T::MAX {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter { what: "alpha" })
+    }
+}
+
+/// Deserialisation through a plain mirror of the fields, validated before it
+/// becomes an [`Accumulator`].
+#[cfg(feature = "serde")]
+mod snapshot {
+    use super::{Accumulator, Cases, LogHistogram, Moments, P2Quantile, Thresholds, check_alpha};
+    use crate::error::{Error, Result};
+    use crate::real::Real;
+
+    /// The fields of an [`Accumulator`], as serialised.
+    #[derive(serde::Deserialize)]
+    pub(super) struct Snapshot<T> {
+        alpha: T,
+        dim: usize,
+        base: T,
+        base_error: T,
+        thresholds: Thresholds<T>,
+        gradient: Moments<T>,
+        curvature: Moments<T>,
+        gradient_sq: Moments<T>,
+        cases: Cases,
+        histogram: LogHistogram<T>,
+        quantiles: [P2Quantile<T>; 3],
+        improving_q90: P2Quantile<T>,
+        track_quantiles: bool,
+        improving_pick: Option<(T, T)>,
+    }
+
+    impl<T: Real> TryFrom<Snapshot<T>> for Accumulator<T> {
+        type Error = Error;
+
+        /// The constructor's checks, then the invariants pushes keep.
+        fn try_from(s: Snapshot<T>) -> Result<Self> {
+            check_alpha(s.alpha)?;
+            if s.dim == 0 {
+                return Err(Error::LengthMismatch {
+                    what: "theta",
+                    expected: 1,
+                    found: 0,
+                });
+            }
+            if !s.base.is_finite() {
+                return Err(Error::NonFinite {
+                    what: "base value",
+                    index: 0,
+                });
+            }
+            if !(s.base_error.is_finite() && s.base_error >= T::ZERO) {
+                return Err(Error::InvalidParameter {
+                    what: "standard error",
+                });
+            }
+            s.thresholds.check()?;
+            let n = s.gradient.count();
+            if [s.curvature.count(), s.gradient_sq.count(), s.cases.total] != [n; 3] {
+                return Err(Error::InvalidSnapshot {
+                    what: "direction counts",
+                });
+            }
+            let moments = [&s.gradient, &s.curvature, &s.gradient_sq];
+            let n4 = T::from_usize(s.dim) * T::from_f64(4.0);
+            if !(moments.iter().all(|m| m.is_consistent())
+                && (n4 * s.gradient_sq.max_abs()).is_finite()
+                && (n4 * s.curvature.max_abs()).is_finite()
+                && s.improving_pick
+                    .is_none_or(|(g, c)| g.is_finite() && c.is_finite()))
+            {
+                return Err(Error::InvalidSnapshot { what: "moments" });
+            }
+            Ok(Self {
+                alpha: s.alpha,
+                dim: s.dim,
+                base: s.base,
+                base_error: s.base_error,
+                thresholds: s.thresholds,
+                gradient: s.gradient,
+                curvature: s.curvature,
+                gradient_sq: s.gradient_sq,
+                cases: s.cases,
+                histogram: s.histogram,
+                quantiles: s.quantiles,
+                improving_q90: s.improving_q90,
+                track_quantiles: s.track_quantiles,
+                improving_pick: s.improving_pick,
+            })
+        }
     }
 }

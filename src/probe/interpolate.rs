@@ -7,12 +7,26 @@ use crate::real::Real;
 use crate::stats::Estimate;
 
 /// The `k`-th of `points` evenly spaced values from `a0` to `a1` (both
-/// included; one point is `a0`).
+/// included; one point is `a0`). Finite for finite ends, even when `a1 − a0`
+/// overflows.
 fn abscissa<T: Real>(a0: T, a1: T, k: usize, points: usize) -> T {
     if points < 2 {
-        a0
+        return a0;
+    }
+    let w = T::from_usize(k) / T::from_usize(points - 1);
+    let width = a1 - a0;
+    if width.is_finite() {
+        a0 + width * w
     } else {
-        a0 + (a1 - a0) * (T::from_usize(k) / T::from_usize(points - 1))
+        // The same point as a convex combination of the (finite) ends.
+        a0 * (T::ONE - w) + a1 * w
+    }
+}
+
+/// `θ(a) = (1 − a) θ0 + a θ1` into `scratch`.
+fn point<T: Real>(theta0: &[T], theta1: &[T], a: T, scratch: &mut [T]) {
+    for ((x, &x0), &x1) in scratch.iter_mut().zip(theta0).zip(theta1) {
+        *x = (T::ONE - a) * x0 + a * x1;
     }
 }
 
@@ -63,11 +77,19 @@ fn walk<T: Real, V>(
 ) -> Result<()> {
     check(theta0, theta1, a0, a1, scratch, out.len())?;
     let points = out.len();
+    // Every point first: the objective is never called at a non-finite θ,
+    // and `out` is untouched when one overflows.
+    for k in 0..points {
+        point(theta0, theta1, abscissa(a0, a1, k, points), scratch);
+        if scratch.iter().any(|x| !x.is_finite()) {
+            return Err(Error::NumericalOverflow {
+                what: "interpolation point",
+            });
+        }
+    }
     for (k, o) in out.iter_mut().enumerate() {
         let a = abscissa(a0, a1, k, points);
-        for ((x, &x0), &x1) in scratch.iter_mut().zip(theta0).zip(theta1) {
-            *x = (T::ONE - a) * x0 + a * x1;
-        }
+        point(theta0, theta1, a, scratch);
         *o = (a, f(scratch)?);
     }
     Ok(())
@@ -81,7 +103,9 @@ fn walk<T: Real, V>(
 ///
 /// [`Error::LengthMismatch`] for mismatched or empty slices or no points;
 /// [`Error::NonFinite`] for NaN parameters; [`Error::InvalidParameter`] for
-/// a non-finite range; the objective's errors.
+/// a non-finite range; [`Error::NumericalOverflow`] (`"interpolation
+/// point"`) if some `θ(a)` overflows, before any evaluation and with `out`
+/// untouched; the objective's errors.
 ///
 /// # Examples
 ///

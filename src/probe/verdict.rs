@@ -39,45 +39,77 @@ pub struct Cases {
 
 impl Cases {
     /// Records one direction from the detectable signs of `D+`, `D−` and
-    /// `D+ + D−` (each -1, 0 or 1).
+    /// `D+ + D−` (each -1, 0 or 1). Counts saturate at `u64::MAX`.
     pub fn record(&mut self, plus: i8, minus: i8, sum: i8) {
-        self.total += 1;
-        match (plus, minus) {
-            (-1, -1) => self.both_negative += 1,
-            (1, 1) => self.both_positive += 1,
-            (0, 0) => self.both_zero += 1,
-            (1, -1) | (-1, 1) => self.opposite += 1,
-            (0, -1) | (-1, 0) => self.zero_and_negative += 1,
-            _ => self.zero_and_positive += 1,
-        }
+        let bump = |c: &mut u64| *c = c.saturating_add(1);
+        bump(&mut self.total);
+        bump(match (plus, minus) {
+            (-1, -1) => &mut self.both_negative,
+            (1, 1) => &mut self.both_positive,
+            (0, 0) => &mut self.both_zero,
+            (1, -1) | (-1, 1) => &mut self.opposite,
+            (0, -1) | (-1, 0) => &mut self.zero_and_negative,
+            _ => &mut self.zero_and_positive,
+        });
         match sum {
-            1 => self.curvature_positive += 1,
-            -1 => self.curvature_negative += 1,
+            1 => bump(&mut self.curvature_positive),
+            -1 => bump(&mut self.curvature_negative),
             _ => {}
         }
     }
 
-    /// Adds another shard's counts (exact).
+    /// Adds another shard's counts (exact below `u64::MAX`, where they
+    /// saturate).
     pub fn merge(&mut self, other: &Self) {
-        self.total += other.total;
-        self.both_negative += other.both_negative;
-        self.both_positive += other.both_positive;
-        self.opposite += other.opposite;
-        self.both_zero += other.both_zero;
-        self.zero_and_negative += other.zero_and_negative;
-        self.zero_and_positive += other.zero_and_positive;
-        self.curvature_negative += other.curvature_negative;
-        self.curvature_positive += other.curvature_positive;
+        for (c, o) in self.counts_mut().into_iter().zip(other.counts()) {
+            *c = c.saturating_add(o);
+        }
     }
 
-    /// Directions in which some perturbation detectably improves `O`.
+    /// Every count, in declaration order.
+    fn counts(&self) -> [u64; 9] {
+        [
+            self.total,
+            self.both_negative,
+            self.both_positive,
+            self.opposite,
+            self.both_zero,
+            self.zero_and_negative,
+            self.zero_and_positive,
+            self.curvature_negative,
+            self.curvature_positive,
+        ]
+    }
+
+    /// Every count, mutable, in declaration order.
+    fn counts_mut(&mut self) -> [&mut u64; 9] {
+        [
+            &mut self.total,
+            &mut self.both_negative,
+            &mut self.both_positive,
+            &mut self.opposite,
+            &mut self.both_zero,
+            &mut self.zero_and_negative,
+            &mut self.zero_and_positive,
+            &mut self.curvature_negative,
+            &mut self.curvature_positive,
+        ]
+    }
+
+    /// Directions in which some perturbation detectably improves `O`
+    /// (saturating).
     pub fn improving(&self) -> u64 {
-        self.both_positive + self.opposite + self.zero_and_positive
+        self.both_positive
+            .saturating_add(self.opposite)
+            .saturating_add(self.zero_and_positive)
     }
 
-    /// Directions in which some perturbation detectably worsens `O`.
+    /// Directions in which some perturbation detectably worsens `O`
+    /// (saturating).
     pub fn worsening(&self) -> u64 {
-        self.both_negative + self.opposite + self.zero_and_negative
+        self.both_negative
+            .saturating_add(self.opposite)
+            .saturating_add(self.zero_and_negative)
     }
 
     /// The verdict these counts support.
@@ -91,7 +123,8 @@ impl Cases {
     ///    directions; the interval bounds the probability that a random
     ///    direction improves);
     /// 5. no direction worsens: [`VerdictKind::LocalMinimum`];
-    /// 6. opposite signs in at least half the directions:
+    /// 6. opposite signs in at least half the directions (`2 · opposite >= n`,
+    ///    evaluated without overflow):
     ///    [`VerdictKind::Linear`];
     /// 7. otherwise [`VerdictKind::Undetermined`] (support: 0).
     pub fn verdict(&self) -> Verdict {
@@ -101,12 +134,15 @@ impl Cases {
         } else if self.both_zero == n {
             (VerdictKind::Flat, n)
         } else if self.both_negative > 0 && self.both_positive > 0 {
-            (VerdictKind::Saddle, self.both_negative + self.both_positive)
-        } else if self.improving() == 0 {
+            (
+                VerdictKind::Saddle,
+                self.both_negative.saturating_add(self.both_positive),
+            )
+        } else if self.both_positive | self.opposite | self.zero_and_positive == 0 {
             (VerdictKind::LocalMaximum, n)
-        } else if self.worsening() == 0 {
+        } else if self.both_negative | self.opposite | self.zero_and_negative == 0 {
             (VerdictKind::LocalMinimum, n)
-        } else if 2 * self.opposite >= n {
+        } else if self.opposite >= n - n / 2 {
             (VerdictKind::Linear, self.opposite)
         } else {
             (VerdictKind::Undetermined, 0)

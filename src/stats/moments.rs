@@ -96,16 +96,54 @@ impl<T: Real> Moments<T> {
         self.max = self.max.max(other.max);
     }
 
-    /// The moments of `k · x` for `k > 0` (for `k <= 0` or NaN, `None`).
+    /// The moments of `k · x` for `k > 0`; `None` for `k <= 0`, NaN, or
+    /// when the scaled sums are not representable.
     pub fn scaled(&self, k: T) -> Option<Self> {
-        (k > T::ZERO).then(|| Self {
+        let m = Self {
             count: self.count,
             shift: self.shift * k,
             sum: self.sum * k,
             sum_sq: self.sum_sq * k * k,
             min: self.min * k,
             max: self.max * k,
-        })
+        };
+        (k > T::ZERO && m.is_finite()).then_some(m)
+    }
+
+    /// The sum of squares after [`Moments::push`] of `x` into a non-empty
+    /// stream, without pushing (into an empty one it is 0): if it is finite,
+    /// so is every other sum after the push (by Cauchy–Schwarz,
+    /// `|Σ d| <= √(n Σ d²)`).
+    #[inline(always)]
+    pub(crate) fn sum_sq_after(&self, x: T) -> T {
+        let d = x - self.shift;
+        self.sum_sq + d * d
+    }
+
+    /// Whether every stored number is finite (an overflowed sum is not).
+    pub(crate) fn is_finite(&self) -> bool {
+        [self.shift, self.sum, self.sum_sq, self.min, self.max]
+            .iter()
+            .all(|x| x.is_finite())
+    }
+
+    #[cfg(feature = "serde")]
+    /// Whether the stored numbers can be those of a stream: finite, a
+    /// non-negative sum of squares, `min <= shift <= max`, and all zero
+    /// when empty (for validating deserialised data).
+    pub(crate) fn is_consistent(&self) -> bool {
+        let zero = T::ZERO;
+        let stored = [self.shift, self.sum, self.sum_sq, self.min, self.max];
+        if self.count == 0 {
+            return stored.iter().all(|&x| x == zero);
+        }
+        self.is_finite() && self.sum_sq >= zero && self.min <= self.shift && self.shift <= self.max
+    }
+
+    /// The largest magnitude seen (0 when empty).
+    pub(crate) fn max_abs(&self) -> T {
+        let (lo, hi) = (self.min.abs(), self.max.abs());
+        if lo > hi { lo } else { hi }
     }
 
     /// Number of values.

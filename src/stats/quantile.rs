@@ -98,20 +98,25 @@ impl<T: Real> P2Quantile<T> {
         if !(p > T::ZERO && p < T::ONE) {
             return Err(Error::InvalidProbability { what: "quantile" });
         }
+        Ok(Self::with_valid(p))
+    }
+
+    /// [`P2Quantile::new`] for a `p` known to lie in `(0, 1)`.
+    pub(crate) fn with_valid(p: T) -> Self {
         let increments = [T::ZERO, p * T::HALF, p, (T::ONE + p) * T::HALF, T::ONE];
         let four = T::from_f64(4.0);
         let mut desired = [T::ONE; 5];
         for (d, &dn) in desired.iter_mut().zip(&increments) {
             *d = T::ONE + four * dn;
         }
-        Ok(Self {
+        Self {
             p,
             count: 0,
             heights: [T::ZERO; 5],
             positions: [1, 2, 3, 4, 5],
             desired,
             increments,
-        })
+        }
     }
 
     /// The target probability `p`.
