@@ -67,18 +67,27 @@ pub enum Error {
         /// The offending state, or the number of states when the sum is wrong.
         index: usize,
     },
-    /// The discount was outside `[0, 1)`.
-    InvalidDiscount,
+    /// The discount broke its rule: `[0, 1]` for an episodic environment,
+    /// `[0, 1 − 4 S ε)` for a tabular MDP (`S` states, `ε` the scalar's
+    /// machine epsilon: closer to 1 the exact solver could not tell
+    /// `I − γ P_π` from singular).
+    InvalidDiscount {
+        /// The rule, completing "discount gamma must …".
+        rule: &'static str,
+    },
     /// A probability-like parameter (`p_success`, `mix`) was outside `[0, 1]`.
     InvalidProbability {
         /// Which parameter.
         what: &'static str,
     },
-    /// A parameter that must be finite and non-negative (an entropy weight, a
-    /// step size) was not.
+    /// A parameter broke its rule (`rule` says which: finite and
+    /// non-negative for an entropy weight or a step size, at least 1 for a
+    /// count of episodes, …).
     InvalidParameter {
         /// Which parameter.
         what: &'static str,
+        /// The rule, completing "`what` must …".
+        rule: &'static str,
     },
     /// A state index was not below the number of states.
     StateOutOfRange {
@@ -95,6 +104,20 @@ pub enum Error {
         col: usize,
         /// Side length of the grid.
         size: usize,
+    },
+    /// A gridworld cell `(row, col)` was given a reward twice.
+    DuplicateRewardCell {
+        /// Row.
+        row: usize,
+        /// Column.
+        col: usize,
+    },
+    /// A chain's `(state, action)` was given a reward twice.
+    DuplicateReward {
+        /// State.
+        state: usize,
+        /// Action.
+        action: usize,
     },
     /// An action index was not below the number of actions.
     ActionOutOfRange {
@@ -187,11 +210,9 @@ impl fmt::Display for Error {
                 f,
                 "start distribution is not a probability vector (at index {index})"
             ),
-            Error::InvalidDiscount => write!(f, "discount gamma must lie in [0, 1)"),
+            Error::InvalidDiscount { rule } => write!(f, "discount gamma must {rule}"),
             Error::InvalidProbability { what } => write!(f, "{what} must lie in [0, 1]"),
-            Error::InvalidParameter { what } => {
-                write!(f, "{what} must be finite and non-negative")
-            }
+            Error::InvalidParameter { what, rule } => write!(f, "{what} must {rule}"),
             Error::StateOutOfRange { state, states } => {
                 write!(
                     f,
@@ -200,6 +221,12 @@ impl fmt::Display for Error {
             }
             Error::CellOutOfRange { row, col, size } => {
                 write!(f, "cell ({row}, {col}) is outside the {size} x {size} grid")
+            }
+            Error::DuplicateRewardCell { row, col } => {
+                write!(f, "cell ({row}, {col}) is given a reward twice")
+            }
+            Error::DuplicateReward { state, action } => {
+                write!(f, "state {state}, action {action} is given a reward twice")
             }
             Error::ActionOutOfRange { action, actions } => write!(
                 f,
@@ -234,6 +261,24 @@ impl fmt::Display for Error {
 }
 
 impl core::error::Error for Error {}
+
+/// The rules of [`Error::InvalidParameter`] and [`Error::InvalidDiscount`]
+/// that several parameters share, each completing "… must …".
+pub(crate) mod rule {
+    /// An entropy weight, a step size, a standard deviation, a cost.
+    pub(crate) const NON_NEGATIVE: &str = "be finite and non-negative";
+    /// A coefficient or a point.
+    pub(crate) const FINITE: &str = "be finite";
+    /// A count of episodes or steps.
+    pub(crate) const AT_LEAST_ONE: &str = "be at least 1";
+    /// A count of episodes behind a standard error.
+    pub(crate) const AT_LEAST_TWO: &str = "be at least 2 (a standard error needs two)";
+    /// The discount of an episodic environment.
+    pub(crate) const DISCOUNT_EPISODIC: &str = "lie in [0, 1]";
+    /// The discount of a tabular MDP (see [`super::Error::InvalidDiscount`]).
+    pub(crate) const DISCOUNT_TABULAR: &str =
+        "lie in [0, 1 - 4 S eps) (S states, eps the scalar's precision: the exact solver's limit)";
+}
 
 /// Shorthand for `core::result::Result<T, Error>`.
 pub type Result<T> = core::result::Result<T, Error>;

@@ -17,7 +17,7 @@
 //! reused across calls: evaluating a million parameter vectors allocates
 //! nothing.
 
-use crate::error::{Error, Result, check_len, check_overflow};
+use crate::error::{Error, Result, check_len, check_overflow, rule};
 use crate::linalg::{Lu, dot};
 use crate::mdp::TabularMdp;
 use crate::policy::{FeatureMap, OneHot, Softmax, SoftmaxRow};
@@ -93,7 +93,10 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
         tau: T,
     ) -> Result<()> {
         if !(tau.is_finite() && tau >= T::ZERO) {
-            return Err(Error::InvalidParameter { what: "tau" });
+            return Err(Error::InvalidParameter {
+                what: "tau",
+                rule: rule::NON_NEGATIVE,
+            });
         }
         policy.check()?;
         let gamma = mdp.gamma();
@@ -122,7 +125,9 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
     /// [`Error::InvalidParameter`] for a negative or non-finite `tau`;
     /// [`Error::NonFinite`] for a NaN or infinite parameter;
     /// [`Error::LogitOverflow`]; [`Error::Singular`] (impossible for a
-    /// validated MDP, reported rather than assumed);
+    /// validated MDP, whose discount lies below
+    /// [`TabularMdp::max_discount`](crate::TabularMdp::max_discount);
+    /// reported rather than assumed);
     /// [`Error::NumericalOverflow`] if the result is not finite.
     pub fn objective<const F: usize, M: FeatureMap<T, S, F>>(
         &mut self,
@@ -189,7 +194,8 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
     /// # Errors
     ///
     /// [`Error::ActionOutOfRange`]; [`Error::Singular`] (impossible for a
-    /// validated MDP).
+    /// validated MDP, whose discount lies below
+    /// [`TabularMdp::max_discount`](crate::TabularMdp::max_discount)).
     pub fn deterministic_return(
         &mut self,
         mdp: &TabularMdp<T, S, A>,

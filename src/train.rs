@@ -6,7 +6,7 @@
 
 use core::ops::ControlFlow;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, rule};
 use crate::exact::ExactWorkspace;
 use crate::mdp::TabularMdp;
 use crate::policy::{FeatureMap, Softmax};
@@ -67,13 +67,22 @@ impl<T: Real> TrainConfig<T> {
     pub fn check(&self) -> Result<()> {
         let ok = |x: T| x.is_finite() && x >= T::ZERO;
         if !ok(self.step_size) {
-            return Err(Error::InvalidParameter { what: "step_size" });
+            return Err(Error::InvalidParameter {
+                what: "step_size",
+                rule: rule::NON_NEGATIVE,
+            });
         }
         if !ok(self.tau) {
-            return Err(Error::InvalidParameter { what: "tau" });
+            return Err(Error::InvalidParameter {
+                what: "tau",
+                rule: rule::NON_NEGATIVE,
+            });
         }
         if !ok(self.tau_decay) {
-            return Err(Error::InvalidParameter { what: "tau_decay" });
+            return Err(Error::InvalidParameter {
+                what: "tau_decay",
+                rule: rule::NON_NEGATIVE,
+            });
         }
         Ok(())
     }

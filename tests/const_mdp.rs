@@ -70,7 +70,12 @@ fn the_same_mdp_and_the_same_errors_as_try_new() {
         })
     );
     for g in [1.0, -0.1, f64::NAN] {
-        assert_eq!(both(p, r, g, p0), Err(Error::InvalidDiscount));
+        assert_eq!(
+            both(p, r, g, p0),
+            Err(Error::InvalidDiscount {
+                rule: "lie in [0, 1 - 4 S eps) (S states, eps the scalar's precision: the exact solver's limit)"
+            })
+        );
     }
     assert_eq!(
         both(p, r, gamma, [0.5, -0.5, 1.0]),

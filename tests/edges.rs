@@ -5,12 +5,17 @@
 
 use policy_landscape::env::{Env, LinearQuadratic};
 use policy_landscape::linalg::Lu;
-use policy_landscape::policy::SoftmaxRow;
+use policy_landscape::mdp::{Chain, RIGHT};
+use policy_landscape::policy::{Gaussian, SoftmaxRow};
+use policy_landscape::probe::Objective;
 use policy_landscape::probe::{Accumulator, Cases, VerdictKind, from_fn, interpolate};
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::rand_xoshiro::rand_core::SeedableRng;
-use policy_landscape::stats::Estimate;
-use policy_landscape::{Error, Real};
+use policy_landscape::reinforce::{
+    BatchSums, Estimator, MonteCarlo, Rollouts, mean_return, reinforce_gradient,
+};
+use policy_landscape::stats::{Estimate, Moments};
+use policy_landscape::{Error, ExactWorkspace, Gridworld, Real, RewardCell, Softmax, TabularMdp};
 
 // ------------------------------------------------------------- softmax row
 
@@ -220,7 +225,10 @@ fn accumulator_alpha_squared_must_be_a_normal_number() {
     for alpha in [1e200, 1e-170, f64::MAX, 0.0, -1.0, f64::NAN] {
         assert_eq!(
             Accumulator::<f64>::new(alpha, 1, 0.0),
-            Err(Error::InvalidParameter { what: "alpha" }),
+            Err(Error::InvalidParameter {
+                what: "alpha",
+                rule: "be positive, with alpha squared a normal number"
+            }),
             "alpha = {alpha:e}"
         );
     }
@@ -374,23 +382,38 @@ fn linear_quadratic_start_variance_must_be_non_negative() {
     let lq = LinearQuadratic::<f64>::new(0.9, 0.5, 10).unwrap();
     assert_eq!(
         lq.clone().with_start(0.0, -1.0).unwrap_err(),
-        Error::InvalidParameter { what: "v0" }
+        Error::InvalidParameter {
+            what: "v0",
+            rule: "be finite and non-negative"
+        }
     );
     assert_eq!(
         lq.clone().with_start(f64::NAN, 1.0).unwrap_err(),
-        Error::InvalidParameter { what: "m0" }
+        Error::InvalidParameter {
+            what: "m0",
+            rule: "be finite"
+        }
     );
     assert_eq!(
         lq.clone().with_noise(-0.1).unwrap_err(),
-        Error::InvalidParameter { what: "noise" }
+        Error::InvalidParameter {
+            what: "noise",
+            rule: "be finite and non-negative"
+        }
     );
     assert_eq!(
         lq.clone().with_costs(1.0, f64::INFINITY).unwrap_err(),
-        Error::InvalidParameter { what: "rho" }
+        Error::InvalidParameter {
+            what: "rho",
+            rule: "be finite and non-negative"
+        }
     );
     assert_eq!(
         lq.clone().with_costs(-1.0, 0.1).unwrap_err(),
-        Error::InvalidParameter { what: "q" }
+        Error::InvalidParameter {
+            what: "q",
+            rule: "be finite and non-negative"
+        }
     );
     // The extreme valid start: reset stays finite (√MAX · z is far below
     // half an ulp of MAX).
@@ -453,4 +476,343 @@ fn real_max_and_min_propagate_nan() {
     assert_eq!(Real::max(1.0_f64, 2.0), 2.0);
     assert_eq!(Real::min(1.0_f32, 2.0), 1.0);
     assert_eq!(Real::max(-0.0_f64, -1.0), -0.0);
+}
+
+// ---------------------------------------------------------------- moments
+
+#[test]
+fn moments_push_refuses_what_it_cannot_represent() {
+    let mut m = Moments::<f64>::new();
+    assert_eq!(
+        m.push(f64::NAN),
+        Err(Error::NonFinite {
+            what: "value",
+            index: 0
+        })
+    );
+    m.push(1e308).unwrap();
+    let before = m;
+    // (x - shift)² = 4e616: the variance is not representable.
+    assert_eq!(
+        m.push(-1e308),
+        Err(Error::NumericalOverflow { what: "moments" })
+    );
+    assert_eq!(m, before, "unchanged on error");
+    assert_eq!((m.count(), m.mean()), (1, Some(1e308)));
+}
+
+#[test]
+fn moments_variance_when_the_square_of_the_sum_overflows() {
+    // 0 then 99 times 1e153: the shifted sum 9.9e154 squares to +inf (the
+    // variance once read 0), yet the variance is 1e304.
+    let mut m = Moments::<f64>::new();
+    m.push(0.0).unwrap();
+    for _ in 0..99 {
+        m.push(1e153).unwrap();
+    }
+    let v = m.variance().unwrap();
+    assert!((v - 1e304).abs() <= 1e-12 * 1e304, "{v:e}");
+    let mean = m.mean().unwrap();
+    assert!((mean - 0.99e153).abs() <= 1e-14 * 0.99e153, "{mean:e}");
+}
+
+#[test]
+fn moments_merge_whose_sums_overflow_is_an_error() {
+    let (mut a, mut b) = (Moments::<f64>::new(), Moments::<f64>::new());
+    // Each shard is constant; together their variance (about 1.3e600) is
+    // not representable.
+    for x in [1e300, 1e300] {
+        a.push(x).unwrap();
+        b.push(-x).unwrap();
+    }
+    let before = a;
+    assert_eq!(
+        a.merge(&b),
+        Err(Error::NumericalOverflow { what: "moments" })
+    );
+    assert_eq!(a, before, "unchanged on error");
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn moments_merge_and_push_with_a_huge_count_are_errors() {
+    let mut m = Moments::<f64>::new();
+    m.push(2.0).unwrap();
+    let mut v = serde_json::to_value(m).unwrap();
+    v["count"] = serde_json::json!(u64::MAX);
+    let mut huge: Moments<f64> = serde_json::from_value(v).unwrap();
+    let before = huge;
+    assert_eq!(huge.merge(&m), Err(Error::CountOverflow { what: "value" }));
+    assert_eq!(huge.push(2.0), Err(Error::CountOverflow { what: "value" }));
+    assert_eq!(huge, before, "unchanged on error");
+    let mut small = m;
+    assert_eq!(
+        small.merge(&huge),
+        Err(Error::CountOverflow { what: "value" })
+    );
+    assert_eq!(small, m);
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn moments_are_validated_when_deserialised() {
+    let mut m = Moments::<f64>::new();
+    m.push(2.0).unwrap();
+    m.push(3.0).unwrap();
+    let good = serde_json::to_value(m).unwrap();
+    let bad = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = good.clone();
+        edit(&mut v);
+        serde_json::from_value::<Moments<f64>>(v)
+            .unwrap_err()
+            .to_string()
+    };
+    for msg in [
+        bad(&|v| v["sum_sq"] = serde_json::json!(-1.0)),
+        bad(&|v| v["min"] = serde_json::json!(9.0)),
+        bad(&|v| v["count"] = serde_json::json!(0)),
+    ] {
+        assert!(msg.contains("restored moments are inconsistent"), "{msg}");
+    }
+}
+
+// -------------------------------------------------------------------- MDP
+
+#[test]
+fn f32_gridworld_discount_is_validated_against_the_solver_precision() {
+    // S = 26 in f32: the bound 1 - 4 S eps = 0.9999876. Above about
+    // 0.999997 the solver once reported Singular for a valid MDP.
+    type Mdp = TabularMdp<f32, 26, 4>;
+    let max = Mdp::max_discount();
+    assert_eq!(max, 1.0 - 104.0 * f32::EPSILON);
+    let mut mdp = policy_landscape::paper::mdp();
+    for g in [0.999998, 0.999997, max] {
+        assert_eq!(
+            mdp.set_gamma(g),
+            Err(Error::InvalidDiscount {
+                rule: "lie in [0, 1 - 4 S eps) (S states, eps the scalar's precision: the exact solver's limit)"
+            }),
+            "gamma = {g}"
+        );
+    }
+    // Every valid discount up to the bound evaluates, for flat, random and
+    // nearly deterministic policies.
+    let mut ws = ExactWorkspace::<f32, 26, 4>::new();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+    let mut g = max.next_down();
+    for _ in 0..64 {
+        mdp.set_gamma(g).unwrap();
+        for scale in [0.0_f32, 1.0, 30.0] {
+            let mut policy = Softmax::<f32, 26, 4>::tabular();
+            policy.init_like_torch(&mut rng);
+            for x in policy.params_mut() {
+                *x *= scale;
+            }
+            let j = ws.objective(&mdp, &policy, 0.01);
+            assert!(
+                j.is_ok_and(f32::is_finite),
+                "gamma {g}, scale {scale}: {j:?}"
+            );
+        }
+        g = g.next_down();
+    }
+}
+
+#[test]
+fn f64_discount_bound_is_one_minus_four_s_eps() {
+    type Mdp = TabularMdp<f64, 26, 4>;
+    assert_eq!(Mdp::max_discount(), 1.0 - 104.0 * f64::EPSILON);
+    let mut mdp = policy_landscape::paper::mdp();
+    mdp.set_gamma(Mdp::max_discount().next_down()).unwrap();
+    let mut ws = ExactWorkspace::<f64, 26, 4>::new();
+    let policy = Softmax::<f64, 26, 4>::tabular();
+    assert!(ws.objective(&mdp, &policy, 0.0).unwrap().is_finite());
+}
+
+#[test]
+fn duplicate_reward_cells_are_an_error() {
+    let cells = [
+        RewardCell::new(0, 1, 1.0),
+        RewardCell::new(1, 1, 2.0),
+        RewardCell::new(0, 1, 3.0),
+    ];
+    assert_eq!(
+        Gridworld::new(2, &cells).build::<5, 4>(),
+        Err(Error::DuplicateRewardCell { row: 0, col: 1 })
+    );
+    let rewards = [(1, RIGHT, 1.0), (2, RIGHT, 2.0), (1, RIGHT, 5.0)];
+    assert_eq!(
+        Chain::new(&rewards, &[]).build::<4, 2>(),
+        Err(Error::DuplicateReward {
+            state: 1,
+            action: RIGHT
+        })
+    );
+    // The same state with two different actions is fine.
+    let rewards = [(1, RIGHT, 1.0), (1, RIGHT - 1, 2.0)];
+    let mdp = Chain::new(&rewards, &[]).build::<4, 2>().unwrap();
+    assert_eq!(mdp.rewards()[1], [2.0, 1.0]);
+}
+
+// ----------------------------------------------- Monte-Carlo and REINFORCE
+
+fn lq() -> LinearQuadratic<f64> {
+    LinearQuadratic::new(0.95, 0.4, 25)
+        .and_then(|lq| lq.with_start(0.5, 0.8))
+        .unwrap()
+}
+
+fn affine(k: f64, beta: f64, sigma: f64) -> Gaussian<f64, 1, 1, 2> {
+    let mut p = Gaussian::<f64, 1, 1, 2>::affine();
+    p.set_params(&[k, beta]).unwrap();
+    p.set_sigma(sigma).unwrap();
+    p
+}
+
+fn batch(episodes: usize) -> Rollouts<f64> {
+    Rollouts {
+        episodes,
+        gamma: 0.97,
+        seed: 3,
+        max_steps: 100,
+    }
+}
+
+#[test]
+fn monte_carlo_needs_two_episodes_for_a_standard_error() {
+    // One episode once reported a standard error of 0: "exact" to a probe.
+    let two = Error::InvalidParameter {
+        what: "episodes",
+        rule: "be at least 2 (a standard error needs two)",
+    };
+    assert_eq!(
+        MonteCarlo::new(lq(), affine(-0.5, 0.0, 0.3), batch(1)).err(),
+        Some(two)
+    );
+    assert_eq!(
+        mean_return(&mut lq(), &affine(-0.5, 0.0, 0.3), &batch(1)),
+        Err(two)
+    );
+    assert_eq!(
+        two.to_string(),
+        "episodes must be at least 2 (a standard error needs two)"
+    );
+    // Two episodes: a positive standard error, and the probe sees noise.
+    let mut mc = MonteCarlo::new(lq(), affine(-0.5, 0.0, 0.3), batch(2)).unwrap();
+    let e = mc.evaluate(&[-0.5, 0.0]).unwrap();
+    assert!(e.value.is_finite() && e.std_error > 0.0, "{e:?}");
+}
+
+#[test]
+fn reinforce_report_of_one_episode_has_no_standard_error() {
+    let mut sums = BatchSums::new();
+    let mut grad = [0.0; 2];
+    let report = reinforce_gradient(
+        &mut lq(),
+        &affine(-0.5, 0.0, 0.3),
+        &batch(1),
+        Estimator::Unbiased,
+        &mut sums,
+        &mut [0.0; 128],
+        &mut grad,
+    )
+    .unwrap();
+    assert_eq!(report.return_std_error, None);
+    assert_eq!(Some(report.mean_return), sums.returns().mean());
+    let report = reinforce_gradient(
+        &mut lq(),
+        &affine(-0.5, 0.0, 0.3),
+        &batch(2),
+        Estimator::Unbiased,
+        &mut sums,
+        &mut [0.0; 128],
+        &mut grad,
+    )
+    .unwrap();
+    assert_eq!(report.return_std_error, sums.returns().std_error());
+    assert!(report.return_std_error.unwrap() > 0.0);
+}
+
+#[test]
+fn reinforce_standard_errors_of_huge_gradients_are_an_error() {
+    // σ = 1e-160 around a zero mean: scores ε/σ ~ 1e160, so per-episode
+    // estimates square to +inf; the standard errors once read 0.
+    let mut sums = BatchSums::new();
+    let mut grad = [0.0; 2];
+    reinforce_gradient(
+        &mut lq(),
+        &affine(0.0, 0.0, 1e-160),
+        &batch(4),
+        Estimator::Unbiased,
+        &mut sums,
+        &mut [0.0; 128],
+        &mut grad,
+    )
+    .unwrap();
+    assert!(
+        grad.iter().all(|g| g.is_finite() && g.abs() > 1e150),
+        "{grad:?}"
+    );
+    let mut se = [7.0; 2];
+    assert_eq!(
+        sums.std_errors_into(&mut se),
+        Err(Error::NumericalOverflow {
+            what: "REINFORCE standard error"
+        })
+    );
+    assert_eq!(se, [7.0; 2], "untouched on error");
+}
+
+// ---------------------------------------------------------------- errors
+
+#[test]
+fn discount_errors_are_one_variant_stating_each_rule() {
+    let env = lq().expected_return(0.0, 0.0, 0.0, 1.5).unwrap_err();
+    let rollouts = Rollouts {
+        gamma: -0.1,
+        ..batch(2)
+    }
+    .check()
+    .unwrap_err();
+    assert_eq!(env, rollouts);
+    assert_eq!(env.to_string(), "discount gamma must lie in [0, 1]");
+    let mdp = policy_landscape::paper::mdp::<f64>()
+        .set_gamma(1.0)
+        .unwrap_err();
+    assert!(matches!(mdp, Error::InvalidDiscount { .. }));
+    assert!(
+        mdp.to_string()
+            .starts_with("discount gamma must lie in [0, 1 - 4 S eps)"),
+        "{mdp}"
+    );
+}
+
+#[test]
+fn invalid_parameter_messages_state_the_broken_rule() {
+    let cases = [
+        (
+            Rollouts {
+                episodes: 0,
+                ..batch(2)
+            }
+            .check()
+            .unwrap_err(),
+            "episodes must be at least 1",
+        ),
+        (
+            Accumulator::<f64>::new(-1.0, 1, 0.0).unwrap_err(),
+            "alpha must be positive, with alpha squared a normal number",
+        ),
+        (
+            affine(0.0, 0.0, 0.0).log_prob(&[0.0], &[0.0]).unwrap_err(),
+            "sigma must be positive in every dimension for a density",
+        ),
+        (
+            lq().with_start(0.0, -1.0).unwrap_err(),
+            "v0 must be finite and non-negative",
+        ),
+    ];
+    for (err, msg) in cases {
+        assert_eq!(err.to_string(), msg);
+    }
 }

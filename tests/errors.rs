@@ -156,13 +156,21 @@ fn discount_outside_unit_interval_is_rejected() {
     for g in [1.0, -0.1, f64::NAN, f64::INFINITY, 1.5, -0.0 - 1e-300] {
         assert_eq!(
             TabularMdp::<f64, 2, 2>::try_new(p, r, g, p0),
-            Err(Error::InvalidDiscount),
+            Err(Error::InvalidDiscount {
+                rule: "lie in [0, 1 - 4 S eps) (S states, eps the scalar's precision: the exact solver's limit)"
+            }),
             "gamma = {g}"
         );
     }
-    // 0 is allowed (myopic), as is the largest value below 1.
+    // 0 is allowed (myopic); the largest value is just below 1 - 4 S eps
+    // (here 1 - 8 eps: the exact solver's limit), which is refused.
     assert!(TabularMdp::<f64, 2, 2>::try_new(p, r, 0.0, p0).is_ok());
-    assert!(TabularMdp::<f64, 2, 2>::try_new(p, r, 1.0 - f64::EPSILON / 2.0, p0).is_ok());
+    let max = TabularMdp::<f64, 2, 2>::max_discount();
+    assert_eq!(max, 1.0 - 8.0 * f64::EPSILON);
+    assert!(TabularMdp::<f64, 2, 2>::try_new(p, r, max.next_down(), p0).is_ok());
+    for g in [max, 1.0 - f64::EPSILON / 2.0] {
+        assert!(TabularMdp::<f64, 2, 2>::try_new(p, r, g, p0).is_err());
+    }
 }
 
 #[test]
@@ -170,7 +178,12 @@ fn set_gamma_rejects_and_leaves_mdp_unchanged() {
     let (p, r, g, p0) = parts();
     let mut mdp = TabularMdp::<f64, 2, 2>::try_new(p, r, g, p0).unwrap();
     for bad in [1.0, -0.1, f64::NAN] {
-        assert_eq!(mdp.set_gamma(bad), Err(Error::InvalidDiscount));
+        assert_eq!(
+            mdp.set_gamma(bad),
+            Err(Error::InvalidDiscount {
+                rule: "lie in [0, 1 - 4 S eps) (S states, eps the scalar's precision: the exact solver's limit)"
+            })
+        );
         assert_eq!(mdp.gamma(), 0.9);
     }
     mdp.set_gamma(0.5).unwrap();
@@ -181,11 +194,21 @@ fn set_gamma_rejects_and_leaves_mdp_unchanged() {
 fn gridworld_and_chain_reject_bad_gamma() {
     let cells = [RewardCell::new(0, 1, 1.0)];
     let grid = Gridworld::new(2, &cells).gamma(1.0).build::<5, 4>();
-    assert_eq!(grid, Err(Error::InvalidDiscount));
+    assert_eq!(
+        grid,
+        Err(Error::InvalidDiscount {
+            rule: "lie in [0, 1 - 4 S eps) (S states, eps the scalar's precision: the exact solver's limit)"
+        })
+    );
     let chain = Chain::new(&[(1, RIGHT, 1.0)], &[])
         .gamma(f64::NAN)
         .build::<3, 2>();
-    assert_eq!(chain, Err(Error::InvalidDiscount));
+    assert_eq!(
+        chain,
+        Err(Error::InvalidDiscount {
+            rule: "lie in [0, 1 - 4 S eps) (S states, eps the scalar's precision: the exact solver's limit)"
+        })
+    );
 }
 
 #[test]
@@ -786,12 +809,18 @@ fn tau_negative_or_non_finite() {
     for tau in [-1e-300, -1.0, f64::NAN, f64::INFINITY] {
         assert_eq!(
             ws.objective(&mdp, &policy, tau),
-            Err(Error::InvalidParameter { what: "tau" }),
+            Err(Error::InvalidParameter {
+                what: "tau",
+                rule: "be finite and non-negative"
+            }),
             "tau = {tau}"
         );
         assert_eq!(
             ws.evaluate(&mdp, &policy, tau).map(|e| e.j_tau()),
-            Err(Error::InvalidParameter { what: "tau" }),
+            Err(Error::InvalidParameter {
+                what: "tau",
+                rule: "be finite and non-negative"
+            }),
             "tau = {tau}"
         );
     }
@@ -929,10 +958,15 @@ fn train_config_rejects_bad_hyper_parameters() {
         (base.tau_decay(-0.5), "tau_decay"),
     ];
     for (config, what) in cases {
-        assert_eq!(config.check(), Err(Error::InvalidParameter { what }));
+        let rule = "be finite and non-negative";
+        assert_eq!(config.check(), Err(Error::InvalidParameter { what, rule }));
         assert_eq!(
             Trainer::<f64, 2, 2>::new(config).map(|_| ()),
-            Err(Error::InvalidParameter { what })
+            Err(Error::InvalidParameter { what, rule })
+        );
+        assert_eq!(
+            config.check().unwrap_err().to_string(),
+            format!("{what} must be finite and non-negative")
         );
     }
 }
@@ -1076,7 +1110,7 @@ fn lu_non_finite_right_hand_side_leaves_output_untouched() {
 
 #[test]
 fn display_messages_are_lowercase_and_name_the_indices() {
-    let cases: [(Error, &[&str]); 18] = [
+    let cases: [(Error, &[&str]); 23] = [
         (
             Error::LengthMismatch {
                 what: "theta",
@@ -1126,12 +1160,48 @@ fn display_messages_are_lowercase_and_name_the_indices() {
             Error::InvalidStartDistribution { index: 11 },
             &["start", "11"],
         ),
-        (Error::InvalidDiscount, &["gamma", "[0, 1)"]),
+        (
+            Error::InvalidDiscount {
+                rule: "lie in [0, 1 - 4 S eps) (S states, eps the scalar's precision: the exact solver's limit)",
+            },
+            &["discount gamma must lie in [0, 1 - 4 S eps)", "precision"],
+        ),
+        (
+            Error::InvalidDiscount {
+                rule: "lie in [0, 1]",
+            },
+            &["discount gamma must lie in [0, 1]"],
+        ),
         (
             Error::InvalidProbability { what: "mix" },
             &["mix", "[0, 1]"],
         ),
-        (Error::InvalidParameter { what: "tau" }, &["tau"]),
+        (
+            Error::InvalidParameter {
+                what: "tau",
+                rule: "be finite and non-negative",
+            },
+            &["tau must be finite and non-negative"],
+        ),
+        (
+            Error::InvalidParameter {
+                what: "episodes",
+                rule: "be at least 1",
+            },
+            &["episodes must be at least 1"],
+        ),
+        (
+            Error::CountOverflow { what: "direction" },
+            &["direction count", "18446744073709551615"],
+        ),
+        (
+            Error::InvalidSnapshot { what: "moments" },
+            &["restored moments", "inconsistent"],
+        ),
+        (
+            Error::DuplicateRewardCell { row: 2, col: 3 },
+            &["cell (2, 3)", "twice"],
+        ),
         (
             Error::StateOutOfRange {
                 state: 30,
@@ -1272,7 +1342,10 @@ fn workspace_recovers_exactly_after_every_kind_of_error() {
     // A bad tau.
     assert_eq!(
         ws.objective(&mdp, &good, f64::NAN),
-        Err(Error::InvalidParameter { what: "tau" })
+        Err(Error::InvalidParameter {
+            what: "tau",
+            rule: "be finite and non-negative"
+        })
     );
     assert_eq!(snapshot(&mut ws, &mdp, &good, tau), reference);
     // An overflowing objective (huge entropy weight).

@@ -129,7 +129,8 @@ fn sigma_zero_is_the_deterministic_policy() {
         .unwrap();
     assert_eq!(a, mean);
     let density = Err(Error::InvalidParameter {
-        what: "sigma (densities need sigma > 0)",
+        what: "sigma",
+        rule: "be positive in every dimension for a density",
     });
     assert_eq!(pi.log_prob(&s, &a), density);
     assert_eq!(pi.entropy(), density);
@@ -145,11 +146,17 @@ fn bad_input_is_an_error() {
     let before = pi.clone();
     assert_eq!(
         pi.set_sigma(-0.1),
-        Err(Error::InvalidParameter { what: "sigma" })
+        Err(Error::InvalidParameter {
+            what: "sigma",
+            rule: "be finite and non-negative"
+        })
     );
     assert_eq!(
         pi.set_sigmas(&[1.0, f64::NAN]),
-        Err(Error::InvalidParameter { what: "sigma" })
+        Err(Error::InvalidParameter {
+            what: "sigma",
+            rule: "be finite and non-negative"
+        })
     );
     assert_eq!(
         pi.set_params(&[0.0; 7]).unwrap_err(),

@@ -400,12 +400,18 @@ fn pendulum_errors_leave_the_env_unchanged() {
         assert_eq!(env, before);
         assert_eq!(
             Pendulum::with_gravity(bad),
-            Err(Error::InvalidParameter { what: "g" })
+            Err(Error::InvalidParameter {
+                what: "g",
+                rule: "be finite and non-negative"
+            })
         );
     }
     assert_eq!(
         Pendulum::with_gravity(-1.0),
-        Err(Error::InvalidParameter { what: "g" })
+        Err(Error::InvalidParameter {
+            what: "g",
+            rule: "be finite and non-negative"
+        })
     );
     assert_eq!(Pendulum::with_gravity(0.0).unwrap().gravity(), 0.0);
     // A set state whose cost overflows: an error, not an infinite reward.

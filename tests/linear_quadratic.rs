@@ -109,12 +109,16 @@ fn bad_input_is_an_error() {
     assert_eq!(
         LinearQuadratic::new(f64::NAN, 1.0, 3).unwrap_err(),
         Error::InvalidParameter {
-            what: "LQ coefficient"
+            what: "LQ coefficient",
+            rule: "be finite"
         }
     );
     assert_eq!(
         LinearQuadratic::new(1.0, 1.0, 0).unwrap_err(),
-        Error::InvalidParameter { what: "LQ horizon" }
+        Error::InvalidParameter {
+            what: "LQ horizon",
+            rule: "be at least 1"
+        }
     );
     let mut lq = system();
     lq.reset(&mut Xoshiro256PlusPlus::seed_from_u64(1));
@@ -129,11 +133,16 @@ fn bad_input_is_an_error() {
     assert_eq!(lq, before, "unchanged on error");
     assert_eq!(
         lq.expected_return(0.0, 0.0, -1.0, 0.9).unwrap_err(),
-        Error::InvalidParameter { what: "sigma" }
+        Error::InvalidParameter {
+            what: "sigma",
+            rule: "be finite and non-negative"
+        }
     );
     assert_eq!(
         lq.expected_return(0.0, 0.0, 1.0, 1.5).unwrap_err(),
-        Error::InvalidParameter { what: "gamma" }
+        Error::InvalidDiscount {
+            rule: "lie in [0, 1]"
+        }
     );
     // An unstable closed loop over a long horizon overflows: an error.
     let unstable = LinearQuadratic::new(10.0, 1.0, 400).unwrap();

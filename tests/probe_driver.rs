@@ -685,7 +685,8 @@ fn interpolation_rejects_bad_input() {
             &mut out
         )),
         Error::InvalidParameter {
-            what: "interpolation range"
+            what: "interpolation range",
+            rule: "be finite"
         }
     );
     assert_eq!(
@@ -747,13 +748,15 @@ fn bad_input_returns_errors_and_leaves_the_accumulator_unchanged() {
     assert_eq!(
         acc.push_with_errors(0.1, 0.1, pe(-1e-3, 0.0, 0.0)),
         Err(Error::InvalidParameter {
-            what: "standard error"
+            what: "standard error",
+            rule: "be finite and non-negative"
         })
     );
     assert_eq!(
         acc.push_with_errors(0.1, 0.1, pe(0.0, 0.0, -0.5)),
         Err(Error::InvalidParameter {
-            what: "standard error"
+            what: "standard error",
+            rule: "be finite and non-negative"
         })
     );
     assert_eq!(
@@ -832,12 +835,18 @@ fn constructors_reject_bad_parameters() {
     for alpha in [0.0, -0.1, f64::NAN, f64::INFINITY, -0.0] {
         assert_eq!(
             Accumulator::new(alpha, 2, 0.0).unwrap_err(),
-            Error::InvalidParameter { what: "alpha" },
+            Error::InvalidParameter {
+                what: "alpha",
+                rule: "be positive, with alpha squared a normal number"
+            },
             "α = {alpha}"
         );
         assert_eq!(
             probe::start(&mut o, &t, alpha, th).unwrap_err(),
-            Error::InvalidParameter { what: "alpha" },
+            Error::InvalidParameter {
+                what: "alpha",
+                rule: "be positive, with alpha squared a normal number"
+            },
             "α = {alpha}"
         );
     }
@@ -883,7 +892,8 @@ fn constructors_reject_bad_parameters() {
         assert_eq!(
             probe::start(&mut o, &t, 0.1, bad).unwrap_err(),
             Error::InvalidParameter {
-                what: "probe thresholds"
+                what: "probe thresholds",
+                rule: "be finite and non-negative"
             }
         );
     }

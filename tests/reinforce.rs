@@ -177,7 +177,8 @@ fn bad_input_is_an_error() {
             &mut grad
         ),
         Err(Error::InvalidParameter {
-            what: "sigma (REINFORCE needs sigma > 0)"
+            what: "sigma",
+            rule: "be positive in every dimension (REINFORCE needs a score)"
         })
     );
     assert_eq!(
@@ -191,7 +192,8 @@ fn bad_input_is_an_error() {
             &mut grad
         ),
         Err(Error::InvalidParameter {
-            what: "rewards buffer (shorter than an episode)"
+            what: "rewards buffer",
+            rule: "hold max_steps rewards (the longest episode)"
         })
     );
     assert_eq!(
@@ -214,12 +216,17 @@ fn bad_input_is_an_error() {
     let bad = Rollouts { episodes: 0, ..r };
     assert_eq!(
         mean_return(&mut env, &policy(), &bad),
-        Err(Error::InvalidParameter { what: "episodes" })
+        Err(Error::InvalidParameter {
+            what: "episodes",
+            rule: "be at least 1"
+        })
     );
     let bad = Rollouts { gamma: 1.5, ..r };
     assert_eq!(
         mean_return(&mut env, &policy(), &bad),
-        Err(Error::InvalidParameter { what: "gamma" })
+        Err(Error::InvalidDiscount {
+            rule: "lie in [0, 1]"
+        })
     );
     let mut objective = MonteCarlo::new(system(), policy(), r).unwrap();
     assert_eq!(
@@ -390,7 +397,8 @@ mod sgd {
                 |_| ControlFlow::Continue(())
             ),
             Err(Error::InvalidParameter {
-                what: "learning_rate"
+                what: "learning_rate",
+                rule: "be finite and non-negative"
             })
         );
     }

@@ -11,6 +11,8 @@ use policy_landscape::probe::{self, Accumulator, Thresholds, direction_into, fro
 
 const N: usize = 3;
 const U: f64 = f64::EPSILON / 2.0;
+/// The smallest subnormal: the absolute error of a product that underflows.
+const ETA: f64 = f64::MIN_POSITIVE * f64::EPSILON;
 
 /// `γ_k = k u / (1 − k u)`.
 fn gamma(k: usize) -> f64 {
@@ -73,9 +75,10 @@ fuzz_target!(|input: ([f64; N], [f64; N], [f64; N], f64, u64, u8)| {
             continue;
         }
         // Each evaluation: the point's rounding (u per coordinate, so at
-        // most 2u of each term) and the sum of 3N rounded terms; each
+        // most 2u of each term), the sum of 3N rounded terms, and ETA for
+        // each of its 4N products and the point's N that may underflow; each
         // difference D± adds one rounding of its own.
-        let eval = |m: f64| (2.0 * U + gamma(3 * N + 2)) * m;
+        let eval = |m: f64| (2.0 * U + gamma(3 * N + 2)) * m + (5 * N) as f64 * ETA;
         let (d_plus, d_minus) = (
             objective(&a, &h, &plus) - o0,
             objective(&a, &h, &minus) - o0,
@@ -88,10 +91,13 @@ fuzz_target!(|input: ([f64; N], [f64; N], [f64; N], f64, u64, u8)| {
         // references are rounded sums of N products.
         let g_tol = (err_plus + err_minus) / (2.0 * alpha) * (1.0 + 4.0 * U)
             + 4.0 * U * g.abs()
-            + gamma(2 * N + 2) * g_mag;
+            + gamma(2 * N + 2) * g_mag
+            // Results and references in the subnormal range: absolute errors.
+            + (2 * N + 4) as f64 * ETA;
         let c_tol = (err_plus + err_minus) / (alpha * alpha) * (1.0 + 4.0 * U)
             + 4.0 * U * c.abs()
-            + gamma(2 * N + 2) * c_mag;
+            + gamma(2 * N + 2) * c_mag
+            + (2 * N + 4) as f64 * ETA;
         if !(g_tol.is_finite() && c_tol.is_finite()) {
             continue;
         }

@@ -18,7 +18,7 @@ use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::{Env, Transition};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, rule};
 use crate::random::standard_normal;
 use crate::real::Real;
 
@@ -106,10 +106,14 @@ impl<T: Real> LinearQuadratic<T> {
         if !(a.is_finite() && b.is_finite()) {
             return Err(Error::InvalidParameter {
                 what: "LQ coefficient",
+                rule: rule::FINITE,
             });
         }
         if horizon == 0 {
-            return Err(Error::InvalidParameter { what: "LQ horizon" });
+            return Err(Error::InvalidParameter {
+                what: "LQ horizon",
+                rule: rule::AT_LEAST_ONE,
+            });
         }
         Ok(lq)
     }
@@ -145,7 +149,10 @@ impl<T: Real> LinearQuadratic<T> {
     /// (`"v0"`) unless the variance is finite and non-negative.
     pub fn with_start(mut self, m0: T, v0: T) -> Result<Self> {
         if !m0.is_finite() {
-            return Err(Error::InvalidParameter { what: "m0" });
+            return Err(Error::InvalidParameter {
+                what: "m0",
+                rule: rule::FINITE,
+            });
         }
         self.v0 = non_negative("v0", v0)?;
         self.m0 = m0;
@@ -209,13 +216,19 @@ impl<T: Real> LinearQuadratic<T> {
         if !(k.is_finite() && beta.is_finite()) {
             return Err(Error::InvalidParameter {
                 what: "LQ policy parameters",
+                rule: rule::FINITE,
             });
         }
         if !(sigma.is_finite() && sigma >= T::ZERO) {
-            return Err(Error::InvalidParameter { what: "sigma" });
+            return Err(Error::InvalidParameter {
+                what: "sigma",
+                rule: rule::NON_NEGATIVE,
+            });
         }
         if !(gamma >= T::ZERO && gamma <= T::ONE) {
-            return Err(Error::InvalidParameter { what: "gamma" });
+            return Err(Error::InvalidDiscount {
+                rule: rule::DISCOUNT_EPISODIC,
+            });
         }
         let (a, b, q, rho) = (self.a, self.b, self.q, self.rho);
         let c = a + b * k;
@@ -272,7 +285,10 @@ fn non_negative<T: Real>(what: &'static str, x: T) -> Result<T> {
     if x.is_finite() && x >= T::ZERO {
         Ok(x)
     } else {
-        Err(Error::InvalidParameter { what })
+        Err(Error::InvalidParameter {
+            what,
+            rule: rule::NON_NEGATIVE,
+        })
     }
 }
 

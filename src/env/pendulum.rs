@@ -7,7 +7,7 @@
 use rand_core::Rng;
 
 use super::{Env, Transition};
-use crate::error::{Error, Result, check_finite};
+use crate::error::{Error, Result, check_finite, rule};
 use crate::math::f64m;
 use crate::random::uniform01;
 use crate::real::Real;
@@ -131,7 +131,10 @@ impl Pendulum {
     /// ```
     pub fn with_gravity(g: f64) -> Result<Self> {
         if !(g.is_finite() && g >= 0.0) {
-            return Err(Error::InvalidParameter { what: "g" });
+            return Err(Error::InvalidParameter {
+                what: "g",
+                rule: rule::NON_NEGATIVE,
+            });
         }
         Ok(Self { g, ..Self::new() })
     }

@@ -76,7 +76,8 @@ impl<'a, T: Real> Chain<'a, T> {
     ///
     /// [`Error::ShapeMismatch`] unless `A == 2`; [`Error::StateOutOfRange`],
     /// [`Error::ActionOutOfRange`], [`Error::NonFiniteReward`],
-    /// [`Error::InvalidProbability`], [`Error::InvalidDiscount`].
+    /// [`Error::InvalidProbability`], [`Error::InvalidDiscount`];
+    /// [`Error::DuplicateReward`] for a `(state, action)` listed twice.
     pub fn build<const S: usize, const A: usize>(&self) -> Result<TabularMdp<T, S, A>> {
         let () = TabularMdp::<T, S, A>::SIZES_OK;
         if A != 2 {
@@ -112,6 +113,7 @@ impl<'a, T: Real> Chain<'a, T> {
                 mdp.p[s][a][s] += p_fail;
             }
         }
+        let mut rewarded = [[false; A]; S];
         for &(s, a, reward) in self.rewards {
             if a >= A {
                 return Err(Error::ActionOutOfRange {
@@ -125,6 +127,18 @@ impl<'a, T: Real> Chain<'a, T> {
                     action: a,
                 });
             }
+            let seen = rewarded
+                .get_mut(s)
+                .ok_or(out(s))?
+                .get_mut(a)
+                .ok_or(out(s))?;
+            if *seen {
+                return Err(Error::DuplicateReward {
+                    state: s,
+                    action: a,
+                });
+            }
+            *seen = true;
             *mdp.r.get_mut(s).ok_or(out(s))?.get_mut(a).ok_or(out(s))? = reward;
         }
         mdp.p0[self.start] = T::ONE;

@@ -105,6 +105,7 @@ impl<'a, T: Real> Gridworld<'a, T> {
     /// [`Error::ShapeMismatch`] for the wrong `S` or `A`;
     /// [`Error::InvalidProbability`] for `p_success` outside `[0, 1]`;
     /// [`Error::CellOutOfRange`] for a reward cell outside the grid;
+    /// [`Error::DuplicateRewardCell`] for a cell listed twice;
     /// [`Error::StateOutOfRange`] for a start state that is not a cell; [`Error::NonFiniteReward`] for a NaN
     /// or infinite reward; [`Error::InvalidDiscount`].
     pub fn build<const S: usize, const A: usize>(&self) -> Result<TabularMdp<T, S, A>> {
@@ -161,6 +162,12 @@ impl<'a, T: Real> Gridworld<'a, T> {
                 return Err(Error::NonFiniteReward {
                     state: s,
                     action: 0,
+                });
+            }
+            if terminal[s] {
+                return Err(Error::DuplicateRewardCell {
+                    row: cell.row,
+                    col: cell.col,
                 });
             }
             terminal[s] = true;

@@ -1,9 +1,9 @@
 //! The validation of a [`TabularMdp`]: every entry finite, rows stochastic,
-//! `0 ≤ γ < 1`, a start distribution; written once per scalar as a
+//! `0 ≤ γ < 1 − 4 S ε`, a start distribution; written once per scalar as a
 //! `const fn`, so that an MDP can be checked at compile time.
 
 use super::TabularMdp;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, rule};
 use crate::real::{PerScalar, Real, ScalarMut};
 
 /// Tabular MDPs of `S` states and `A` actions, as a [`PerScalar`] family.
@@ -102,8 +102,13 @@ macro_rules! const_tabular {
                 }
                 s += 1;
             }
-            if !(gamma >= 0.0 && gamma < 1.0) {
-                return Err(Error::InvalidDiscount);
+            // 1 − γ ≥ 4 S ε: the exact solver's pivots are at least 1 − γ
+            // (column sums of I − γ P_πᵀ, kept by elimination) minus
+            // rounding, and it calls a pivot below S ε singular.
+            if !(gamma >= 0.0 && gamma < 1.0 - (4 * S) as $t * <$t>::EPSILON) {
+                return Err(Error::InvalidDiscount {
+                    rule: rule::DISCOUNT_TABULAR,
+                });
             }
             let mut sum: $t = 0.0;
             let mut s = 0;

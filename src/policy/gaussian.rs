@@ -4,7 +4,7 @@
 
 use rand_core::Rng;
 
-use crate::error::{Error, Result, check_finite, check_len, check_overflow};
+use crate::error::{Error, Result, check_finite, check_len, check_overflow, rule};
 use crate::random::standard_normal;
 use crate::real::Real;
 
@@ -128,7 +128,10 @@ impl<T: Real, const O: usize, const A: usize, const F: usize> Gaussian<T, O, A, 
             self.sigma = *sigma;
             Ok(())
         } else {
-            Err(Error::InvalidParameter { what: "sigma" })
+            Err(Error::InvalidParameter {
+                what: "sigma",
+                rule: rule::NON_NEGATIVE,
+            })
         }
     }
 
@@ -194,7 +197,8 @@ impl<T: Real, const O: usize, const A: usize, const F: usize> Gaussian<T, O, A, 
     fn check_density(&self) -> Result<()> {
         if self.is_deterministic() {
             Err(Error::InvalidParameter {
-                what: "sigma (densities need sigma > 0)",
+                what: "sigma",
+                rule: "be positive in every dimension for a density",
             })
         } else {
             Ok(())

@@ -26,7 +26,7 @@
 
 use super::thresholds::{PairErrors, Thresholds, sign};
 use super::verdict::{Cases, Verdict};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, rule};
 use crate::real::Real;
 use crate::stats::{Estimate, LogHistogram, Moments, P2Quantile};
 
@@ -134,6 +134,7 @@ impl<T: Real> Accumulator<T> {
         if !(base.std_error.is_finite() && base.std_error >= T::ZERO) {
             return Err(Error::InvalidParameter {
                 what: "standard error",
+                rule: rule::NON_NEGATIVE,
             });
         }
         let (base, base_error) = (base.value, base.std_error);
@@ -201,7 +202,8 @@ impl<T: Real> Accumulator<T> {
     pub fn set_quantiles(&mut self, on: bool) -> Result<()> {
         if self.count() > 0 {
             return Err(Error::InvalidParameter {
-                what: "quantile tracking (set it before pushing)",
+                what: "quantile tracking",
+                rule: "be set before the first push",
             });
         }
         self.track_quantiles = on;
@@ -263,6 +265,7 @@ impl<T: Real> Accumulator<T> {
             if e < T::ZERO {
                 return Err(Error::InvalidParameter {
                     what: "standard error",
+                    rule: rule::NON_NEGATIVE,
                 });
             }
         }
@@ -315,9 +318,9 @@ impl<T: Real> Accumulator<T> {
         if self.track_quantiles {
             self.push_quantiles(g, c);
         }
-        self.gradient.push(g);
-        self.curvature.push(c);
-        self.gradient_sq.push(g2);
+        self.gradient.push_unchecked(g);
+        self.curvature.push_unchecked(c);
+        self.gradient_sq.push_unchecked(g2);
         self.cases.record(
             sign(d_plus, t_plus),
             sign(d_minus, t_minus),
@@ -437,10 +440,12 @@ impl<T: Real> Accumulator<T> {
         }
         let (mut gradient, mut curvature, mut gradient_sq) =
             (self.gradient, self.curvature, self.gradient_sq);
-        gradient.merge(&other.gradient);
-        curvature.merge(&other.curvature);
-        gradient_sq.merge(&other.gradient_sq);
-        if !self.statistics_fit(&gradient, &curvature, &gradient_sq) {
+        // The count cannot overflow (checked above): a refused merge of the
+        // moments is an overflowing sum.
+        let merged = gradient.merge(&other.gradient).is_ok()
+            && curvature.merge(&other.curvature).is_ok()
+            && gradient_sq.merge(&other.gradient_sq).is_ok();
+        if !(merged && self.statistics_fit(&gradient, &curvature, &gradient_sq)) {
             return Err(Error::NumericalOverflow {
                 what: "probe statistics",
             });
@@ -591,7 +596,10 @@ fn check_alpha<T: Real>(alpha: T) -> Result<()> {
     if alpha > T::ZERO && sq >= T::MIN_POSITIVE && sq <= T::MAX {
         Ok(())
     } else {
-        Err(Error::InvalidParameter { what: "alpha" })
+        Err(Error::InvalidParameter {
+            what: "alpha",
+            rule: "be positive, with alpha squared a normal number",
+        })
     }
 }
 
@@ -600,11 +608,12 @@ fn check_alpha<T: Real>(alpha: T) -> Result<()> {
 #[cfg(feature = "serde")]
 mod snapshot {
     use super::{Accumulator, Cases, LogHistogram, Moments, P2Quantile, Thresholds, check_alpha};
-    use crate::error::{Error, Result};
+    use crate::error::{Error, Result, rule};
     use crate::real::Real;
 
     /// The fields of an [`Accumulator`], as serialised.
     #[derive(serde::Deserialize)]
+    #[serde(bound(deserialize = "T: Real + serde::Deserialize<'de>"))]
     pub(super) struct Snapshot<T> {
         alpha: T,
         dim: usize,
@@ -644,6 +653,7 @@ mod snapshot {
             if !(s.base_error.is_finite() && s.base_error >= T::ZERO) {
                 return Err(Error::InvalidParameter {
                     what: "standard error",
+                    rule: rule::NON_NEGATIVE,
                 });
             }
             s.thresholds.check()?;

@@ -22,7 +22,7 @@ use heapless::Vec;
 
 use super::accumulator::Accumulator;
 use super::direction::direction_into;
-use crate::error::{Error, Result, check_finite, check_len, check_overflow};
+use crate::error::{Error, Result, check_finite, check_len, check_overflow, rule};
 use crate::real::Real;
 
 /// Which point of a probe pair is the better one.
@@ -322,7 +322,10 @@ impl<T: Real, const K: usize> Improving<T, K> {
         check_len("step output", out.len(), self.dim)?;
         check_finite("theta", theta0)?;
         if !eta.is_finite() {
-            return Err(Error::InvalidParameter { what: "step" });
+            return Err(Error::InvalidParameter {
+                what: "step",
+                rule: rule::FINITE,
+            });
         }
         direction_into(self.seed, direction.index, out)?;
         // The probe's own expressions (`t0 + α d`, `t0 − α d`), not
@@ -359,7 +362,10 @@ mod ser {
 
         fn try_from(f: ImprovingFields<T, K>) -> Result<Self, Error> {
             if !(f.alpha > T::ZERO && f.alpha.is_finite()) {
-                return Err(Error::InvalidParameter { what: "alpha" });
+                return Err(Error::InvalidParameter {
+                    what: "alpha",
+                    rule: "be finite and positive",
+                });
             }
             if f.dim == 0 {
                 return Err(Error::LengthMismatch {
@@ -378,7 +384,8 @@ mod ser {
             });
             if !sorted {
                 return Err(Error::InvalidParameter {
-                    what: "directions (must be sorted best first, each once)",
+                    what: "directions",
+                    rule: "be sorted best first, each once",
                 });
             }
             Ok(Improving {

@@ -1,7 +1,7 @@
 //! Linear interpolation `O((1 − a) θ0 + a θ1)` (paper §2.1.1).
 
 use super::objective::{ExactObjective, ExactParts, Objective};
-use crate::error::{Error, Result, check_finite, check_len};
+use crate::error::{Error, Result, check_finite, check_len, rule};
 use crate::policy::FeatureMap;
 use crate::real::Real;
 use crate::stats::Estimate;
@@ -52,6 +52,7 @@ fn check<T: Real>(
     if !(a0.is_finite() && a1.is_finite()) {
         return Err(Error::InvalidParameter {
             what: "interpolation range",
+            rule: rule::FINITE,
         });
     }
     if points == 0 {

@@ -1,6 +1,6 @@
 //! The objective interface shared by probes and interpolation.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, rule};
 use crate::exact::ExactWorkspace;
 use crate::mdp::TabularMdp;
 use crate::policy::{FeatureMap, OneHot, Softmax};
@@ -109,7 +109,10 @@ impl<'a, T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<
         tau: T,
     ) -> Result<Self> {
         if !(tau.is_finite() && tau >= T::ZERO) {
-            return Err(Error::InvalidParameter { what: "tau" });
+            return Err(Error::InvalidParameter {
+                what: "tau",
+                rule: rule::NON_NEGATIVE,
+            });
         }
         Ok(Self {
             mdp,

@@ -1,6 +1,6 @@
 //! When a difference counts as detectably non-zero (paper, footnote 6).
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, rule};
 use crate::real::Real;
 
 /// How a difference is judged "detectably" non-zero.
@@ -38,6 +38,7 @@ impl<T: Real> Thresholds<T> {
         } else {
             Err(Error::InvalidParameter {
                 what: "probe thresholds",
+                rule: rule::NON_NEGATIVE,
             })
         }
     }

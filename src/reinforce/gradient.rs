@@ -3,7 +3,7 @@
 
 use super::rollout::{Rollouts, run_episode};
 use crate::env::Env;
-use crate::error::{Error, Result, check_len, check_overflow};
+use crate::error::{Error, Result, check_len, check_overflow, rule};
 use crate::policy::Gaussian;
 use crate::random::episode_rng;
 use crate::real::Real;
@@ -26,8 +26,9 @@ pub enum Estimator {
 pub struct GradientReport<T> {
     /// Mean discounted return of the batch.
     pub mean_return: T,
-    /// Its standard error.
-    pub return_std_error: T,
+    /// Its standard error; `None` for a batch of one episode (unknown, which
+    /// must not read as exact).
+    pub return_std_error: Option<T>,
     /// Steps in the batch.
     pub steps: usize,
 }
@@ -83,16 +84,29 @@ impl<T: Real, const O: usize, const A: usize, const F: usize> BatchSums<T, O, A,
     }
 
     /// Adds another shard's sums.
-    pub fn merge(&mut self, other: &Self) {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CountOverflow`] when the episode or step counts overflow;
+    /// the return statistics' errors (see [`Moments::merge`]). Unchanged on
+    /// error.
+    pub fn merge(&mut self, other: &Self) -> Result<()> {
+        let mut returns = self.returns;
+        returns.merge(&other.returns)?;
+        let count =
+            |what, a: usize, b: usize| a.checked_add(b).ok_or(Error::CountOverflow { what });
+        let steps = count("step", self.steps, other.steps)?;
+        let episodes = count("episode", self.episodes, other.episodes)?;
         add_scaled(&mut self.unbiased, &other.unbiased, T::ONE);
         add_scaled(&mut self.unbiased_sq, &other.unbiased_sq, T::ONE);
         add_scaled(&mut self.weighted, &other.weighted, T::ONE);
         add_scaled(&mut self.score_sum, &other.score_sum, T::ONE);
         self.g_sum += other.g_sum;
         self.g_sum_sq += other.g_sum_sq;
-        self.steps += other.steps;
-        self.episodes += other.episodes;
-        self.returns.merge(&other.returns);
+        self.steps = steps;
+        self.episodes = episodes;
+        self.returns = returns;
+        Ok(())
     }
 
     /// Episodes summed.
@@ -109,7 +123,7 @@ impl<T: Real, const O: usize, const A: usize, const F: usize> BatchSums<T, O, A,
     pub fn report(&self) -> GradientReport<T> {
         GradientReport {
             mean_return: self.returns.mean().unwrap_or(T::ZERO),
-            return_std_error: self.returns.std_error().unwrap_or(T::ZERO),
+            return_std_error: self.returns.std_error(),
             steps: self.steps,
         }
     }
@@ -124,18 +138,28 @@ impl<T: Real, const O: usize, const A: usize, const F: usize> BatchSums<T, O, A,
     /// # Errors
     ///
     /// [`Error::LengthMismatch`]; [`Error::InvalidParameter`] without
-    /// episodes; [`Error::NumericalOverflow`] for a non-finite estimate
-    /// (`grad` untouched on error).
+    /// episodes; [`Error::NumericalOverflow`] for a non-finite estimate or,
+    /// for [`Estimator::Normalized`], return sums that overflowed (`grad`
+    /// untouched on error).
     pub fn gradient_into(&self, estimator: Estimator, grad: &mut [T]) -> Result<()> {
         check_len("grad", grad.len(), F * A)?;
         if self.episodes == 0 {
-            return Err(Error::InvalidParameter { what: "episodes" });
+            return Err(Error::InvalidParameter {
+                what: "episodes",
+                rule: rule::AT_LEAST_ONE,
+            });
         }
         let episodes = T::from_usize(self.episodes);
         let mut out = [[T::ZERO; A]; F];
         match estimator {
             Estimator::Unbiased => add_scaled(&mut out, &self.unbiased, T::ONE / episodes),
             Estimator::Normalized => {
+                if !(self.g_sum.is_finite() && self.g_sum_sq.is_finite()) {
+                    // The normalisation would read 0 (or NaN): refuse.
+                    return Err(Error::NumericalOverflow {
+                        what: "return statistics",
+                    });
+                }
                 let n = T::from_usize(self.steps.max(1));
                 let mean = self.g_sum / n;
                 let std = (self.g_sum_sq / n - mean * mean).max(T::ZERO).sqrt();
@@ -156,24 +180,37 @@ impl<T: Real, const O: usize, const A: usize, const F: usize> BatchSums<T, O, A,
     /// # Errors
     ///
     /// [`Error::LengthMismatch`] for `out`; [`Error::InvalidParameter`] with
-    /// fewer than two episodes.
+    /// fewer than two episodes; [`Error::NumericalOverflow`] when the sums of
+    /// squares overflowed (per-episode estimates beyond about `1e154` in
+    /// `f64`), rather than a standard error of 0 or NaN. `out` is untouched
+    /// on error.
     pub fn std_errors_into(&self, out: &mut [T]) -> Result<()> {
         check_len("std errors", out.len(), F * A)?;
         if self.episodes < 2 {
             return Err(Error::InvalidParameter {
-                what: "episodes (standard errors need two)",
+                what: "episodes",
+                rule: rule::AT_LEAST_TWO,
             });
         }
         let n = T::from_usize(self.episodes);
-        for ((o, &s), &s2) in out
+        let mut se = [[T::ZERO; A]; F];
+        for ((o, &s), &s2) in se
+            .as_flattened_mut()
             .iter_mut()
             .zip(self.unbiased.as_flattened())
             .zip(self.unbiased_sq.as_flattened())
         {
+            // With both sums finite, n mean² <= s2 (Cauchy–Schwarz): finite.
+            if !(s.is_finite() && s2.is_finite()) {
+                return Err(Error::NumericalOverflow {
+                    what: "REINFORCE standard error",
+                });
+            }
             let mean = s / n;
             let var = ((s2 - n * mean * mean) / (n - T::ONE)).max(T::ZERO);
             *o = (var / n).sqrt();
         }
+        out.copy_from_slice(se.as_flattened());
         Ok(())
     }
 }
@@ -209,7 +246,8 @@ where
     rollouts.check()?;
     if policy.is_deterministic() {
         return Err(Error::InvalidParameter {
-            what: "sigma (REINFORCE needs sigma > 0)",
+            what: "sigma",
+            rule: "be positive in every dimension (REINFORCE needs a score)",
         });
     }
     let gamma = rollouts.gamma;
@@ -229,7 +267,8 @@ where
             |t, obs, action, r| {
                 if t >= capacity {
                     return Err(Error::InvalidParameter {
-                        what: "rewards buffer (shorter than an episode)",
+                        what: "rewards buffer",
+                        rule: "hold max_steps rewards (the longest episode)",
                     });
                 }
                 rewards[t] = r;
@@ -259,9 +298,14 @@ where
             out.g_sum += g;
             out.g_sum_sq += g * g;
         }
+        if !ret.is_finite() {
+            return Err(Error::NumericalOverflow {
+                what: "discounted return",
+            });
+        }
+        out.returns.push(ret)?;
         out.steps += n;
         out.episodes += 1;
-        out.returns.push(ret);
         for ((s, s2), &x) in out
             .unbiased
             .as_flattened_mut()
@@ -312,7 +356,7 @@ where
         let end = (start + CHUNK).min(rollouts.episodes);
         let mut chunk = BatchSums::new();
         accumulate_episodes(env, policy, rollouts, start..end, rewards, &mut chunk)?;
-        total.merge(&chunk);
+        total.merge(&chunk)?;
         start = end;
     }
     total.gradient_into(estimator, grad)?;

@@ -61,7 +61,7 @@ where
         .collect();
     let mut total = BatchSums::new();
     for part in parts {
-        total.merge(&part?);
+        total.merge(&part?)?;
     }
     total.gradient_into(estimator, grad)?;
     let report = total.report();

@@ -2,7 +2,7 @@
 //! the Monte-Carlo objective.
 
 use crate::env::Env;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, rule};
 use crate::policy::Gaussian;
 use crate::probe::Objective;
 use crate::random::episode_rng;
@@ -34,13 +34,21 @@ impl<T: Real> Rollouts<T> {
     /// outside `[0, 1]`.
     pub fn check(&self) -> Result<()> {
         if self.episodes == 0 {
-            return Err(Error::InvalidParameter { what: "episodes" });
+            return Err(Error::InvalidParameter {
+                what: "episodes",
+                rule: rule::AT_LEAST_ONE,
+            });
         }
         if self.max_steps == 0 {
-            return Err(Error::InvalidParameter { what: "max_steps" });
+            return Err(Error::InvalidParameter {
+                what: "max_steps",
+                rule: rule::AT_LEAST_ONE,
+            });
         }
         if !(self.gamma >= T::ZERO && self.gamma <= T::ONE) {
-            return Err(Error::InvalidParameter { what: "gamma" });
+            return Err(Error::InvalidDiscount {
+                rule: rule::DISCOUNT_EPISODIC,
+            });
         }
         Ok(())
     }
@@ -81,8 +89,10 @@ where
 ///
 /// # Errors
 ///
-/// As [`Rollouts::check`], the policy's and the environment's errors, and
-/// [`Error::NumericalOverflow`] for a non-finite return.
+/// As [`Rollouts::check`]; [`Error::InvalidParameter`] for fewer than two
+/// episodes (one episode has no standard error, and 0 would read as exact);
+/// the policy's and the environment's errors; [`Error::NumericalOverflow`]
+/// for a non-finite return or returns too far apart for their variance.
 pub fn mean_return<T, E, const O: usize, const A: usize, const F: usize>(
     env: &mut E,
     policy: &Gaussian<T, O, A, F>,
@@ -93,6 +103,9 @@ where
     E: Env<T, O, A>,
 {
     rollouts.check()?;
+    if rollouts.episodes < 2 {
+        return Err(too_few_episodes());
+    }
     let mut moments = Moments::new();
     for e in 0..rollouts.episodes {
         let mut rng = episode_rng(rollouts.seed, e as u64);
@@ -105,12 +118,21 @@ where
         if !ret.is_finite() {
             return Err(Error::NumericalOverflow { what: "return" });
         }
-        moments.push(ret);
+        moments.push(ret)?;
     }
-    Ok(Estimate {
-        value: moments.mean().unwrap_or(T::ZERO),
-        std_error: moments.std_error().unwrap_or(T::ZERO),
-    })
+    // Two or more episodes (checked above): both are known.
+    match (moments.mean(), moments.std_error()) {
+        (Some(value), Some(std_error)) => Ok(Estimate { value, std_error }),
+        _ => Err(too_few_episodes()),
+    }
+}
+
+/// A standard error needs two episodes.
+fn too_few_episodes() -> Error {
+    Error::InvalidParameter {
+        what: "episodes",
+        rule: rule::AT_LEAST_TWO,
+    }
 }
 
 /// A Monte-Carlo objective: the mean discounted return of a Gaussian policy
@@ -135,9 +157,14 @@ where
     ///
     /// # Errors
     ///
-    /// As [`Rollouts::check`].
+    /// As [`Rollouts::check`]; [`Error::InvalidParameter`] for fewer than
+    /// two episodes: a probe must know the standard error of each
+    /// evaluation, and one episode has none.
     pub fn new(env: E, policy: Gaussian<T, O, A, F>, rollouts: Rollouts<T>) -> Result<Self> {
         rollouts.check()?;
+        if rollouts.episodes < 2 {
+            return Err(too_few_episodes());
+        }
         Ok(Self {
             env,
             policy,

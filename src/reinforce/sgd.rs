@@ -4,7 +4,7 @@
 use super::gradient::{BatchSums, Estimator, reinforce_gradient};
 use super::rollout::{MonteCarlo, Rollouts, mean_return};
 use crate::env::Env;
-use crate::error::{Error, Result, check_len};
+use crate::error::{Error, Result, check_len, rule};
 use crate::policy::Gaussian;
 use crate::probe::improving_curvature;
 use crate::real::Real;
@@ -57,8 +57,10 @@ pub struct SgdConfig<T> {
 pub struct SgdStep<T> {
     /// Update index (the values are at the parameters before it).
     pub update: usize,
-    /// Mean discounted return of the training batch and its standard error.
-    pub batch_return: Estimate<T>,
+    /// Mean discounted return of the training batch.
+    pub batch_return: T,
+    /// Its standard error; `None` for a batch of one episode (unknown).
+    pub batch_return_std_error: Option<T>,
     /// Mean discounted return of the deterministic policy, when evaluated.
     pub deterministic: Option<Estimate<T>>,
     /// `(∇O·d, dᵀHd)` of the improving direction nearest the 90th
@@ -146,6 +148,7 @@ where
     if !(eta.is_finite() && eta >= T::ZERO) {
         return Err(Error::InvalidParameter {
             what: "learning_rate",
+            rule: rule::NON_NEGATIVE,
         });
     }
     config.rollouts.check()?;
@@ -202,10 +205,8 @@ where
         ascend(policy.params_mut(), flat, eta)?;
         let step = SgdStep {
             update,
-            batch_return: Estimate {
-                value: report.mean_return,
-                std_error: report.return_std_error,
-            },
+            batch_return: report.mean_return,
+            batch_return_std_error: report.return_std_error,
             deterministic: det,
             curvature,
             grad_norm: flat.iter().fold(T::ZERO, |acc, &g| acc + g * g).sqrt(),

@@ -1,5 +1,6 @@
 //! Running moments from shifted sums, mergeable.
 
+use crate::error::{Error, Result};
 use crate::real::Real;
 
 /// Count, mean, variance, minimum and maximum of a stream in O(1) memory,
@@ -14,7 +15,9 @@ use crate::real::Real;
 /// deviations of the mean, which the first value almost always is; the
 /// relative error of the variance grows like `n ε (mean − K)² / σ²`.
 ///
-/// Statistics of an empty stream are `None`, never NaN.
+/// Statistics of an empty stream are `None`, never NaN; every statistic
+/// returned is finite, because a push or merge whose sums would overflow is
+/// refused (and a deserialised `Moments` is validated).
 ///
 /// # Examples
 ///
@@ -23,15 +26,23 @@ use crate::real::Real;
 ///
 /// let mut m = Moments::<f64>::new();
 /// for x in [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0] {
-///     m.push(x);
+///     m.push(x)?;
 /// }
 /// assert_eq!(m.mean(), Some(5.0));
 /// assert!((m.variance().unwrap() - 32.0 / 7.0).abs() < 1e-12);
 /// assert_eq!((m.min(), m.max()), (Some(2.0), Some(9.0)));
+/// # Ok::<(), policy_landscape::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        try_from = "snapshot::Snapshot<T>",
+        bound(deserialize = "T: Real + serde::Deserialize<'de>")
+    )
+)]
 pub struct Moments<T> {
     count: u64,
     shift: T,
@@ -60,9 +71,36 @@ impl<T: Real> Moments<T> {
         }
     }
 
-    /// Adds a (finite) value.
+    /// Adds a value.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NonFinite`] (`"value"`) for a NaN or infinite `x`;
+    /// [`Error::NumericalOverflow`] (`"moments"`) when the sum of squares
+    /// would overflow (values too far apart for their variance to be
+    /// representable); [`Error::CountOverflow`] past `u64::MAX` values.
+    /// Unchanged on error.
+    pub fn push(&mut self, x: T) -> Result<()> {
+        if !x.is_finite() {
+            return Err(Error::NonFinite {
+                what: "value",
+                index: 0,
+            });
+        }
+        if self.count > 0 && !self.sum_sq_after(x).is_finite() {
+            return Err(Error::NumericalOverflow { what: "moments" });
+        }
+        if self.count == u64::MAX {
+            return Err(Error::CountOverflow { what: "value" });
+        }
+        self.push_unchecked(x);
+        Ok(())
+    }
+
+    /// [`Moments::push`] of a value the caller has checked (finite, sums
+    /// staying finite, count below `u64::MAX`).
     #[inline]
-    pub fn push(&mut self, x: T) {
+    pub(crate) fn push_unchecked(&mut self, x: T) {
         if self.count == 0 {
             self.shift = x;
             self.min = x;
@@ -78,20 +116,41 @@ impl<T: Real> Moments<T> {
 
     /// Combines another stream's moments into this one: the count, minimum
     /// and maximum exactly, the mean and variance to rounding.
-    pub fn merge(&mut self, other: &Self) {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CountOverflow`] when the counts add past `u64::MAX`;
+    /// [`Error::NumericalOverflow`] (`"moments"`) when the combined sums
+    /// overflow. Unchanged on error.
+    pub fn merge(&mut self, other: &Self) -> Result<()> {
         if other.count == 0 {
-            return;
+            return Ok(());
         }
         if self.count == 0 {
             *self = *other;
-            return;
+            return Ok(());
         }
+        let count = self
+            .count
+            .checked_add(other.count)
+            .ok_or(Error::CountOverflow { what: "value" })?;
+        let mut merged = *self;
+        merged.merge_sums(other);
+        if !merged.is_finite() {
+            return Err(Error::NumericalOverflow { what: "moments" });
+        }
+        merged.count = count;
+        *self = merged;
+        Ok(())
+    }
+
+    /// The sums, minimum and maximum of the merge (not the count).
+    fn merge_sums(&mut self, other: &Self) {
         // Re-express the other's sums relative to this shift.
         let delta = other.shift - self.shift;
         let n_b = T::from_u64(other.count);
         self.sum_sq += other.sum_sq + T::TWO * delta * other.sum + n_b * delta * delta;
         self.sum += other.sum + n_b * delta;
-        self.count += other.count;
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
     }
@@ -160,7 +219,15 @@ impl<T: Real> Moments<T> {
     pub fn variance(&self) -> Option<T> {
         (self.count > 1).then(|| {
             let n = T::from_u64(self.count);
-            let m2 = (self.sum_sq - self.sum * self.sum / n).max(T::ZERO);
+            let square = self.sum * self.sum;
+            // sum² <= n sum_sq (Cauchy–Schwarz), so sum (sum / n) is finite
+            // when the square alone overflows.
+            let correction = if square.is_finite() {
+                square / n
+            } else {
+                self.sum * (self.sum / n)
+            };
+            let m2 = (self.sum_sq - correction).max(T::ZERO);
             m2 / T::from_u64(self.count - 1)
         })
     }
@@ -183,5 +250,44 @@ impl<T: Real> Moments<T> {
     /// Largest value.
     pub fn max(&self) -> Option<T> {
         (self.count > 0).then_some(self.max)
+    }
+}
+
+/// Deserialisation through a plain mirror of the fields, validated (see
+/// [`Moments::is_consistent`]) before it becomes a [`Moments`].
+#[cfg(feature = "serde")]
+mod snapshot {
+    use super::Moments;
+    use crate::error::Error;
+    use crate::real::Real;
+
+    /// The fields of a [`Moments`], as serialised.
+    #[derive(serde::Deserialize)]
+    pub(super) struct Snapshot<T> {
+        count: u64,
+        shift: T,
+        sum: T,
+        sum_sq: T,
+        min: T,
+        max: T,
+    }
+
+    impl<T: Real> TryFrom<Snapshot<T>> for Moments<T> {
+        type Error = Error;
+
+        fn try_from(s: Snapshot<T>) -> Result<Self, Error> {
+            let m = Moments {
+                count: s.count,
+                shift: s.shift,
+                sum: s.sum,
+                sum_sq: s.sum_sq,
+                min: s.min,
+                max: s.max,
+            };
+            match m.is_consistent() {
+                true => Ok(m),
+                false => Err(Error::InvalidSnapshot { what: "moments" }),
+            }
+        }
     }
 }
