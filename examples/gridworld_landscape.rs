@@ -206,7 +206,14 @@ fn describe(
     );
 }
 
-fn main() -> Result<(), Error> {
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Error> {
     let o = parse();
     let mdp = paper::mdp::<f64>();
     let mut ws = ExactWorkspace::new();

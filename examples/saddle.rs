@@ -78,7 +78,14 @@ fn report(name: &str, theta0: [f64; 2], acc: &Accumulator<f64>) {
     }
 }
 
-fn main() -> Result<(), Error> {
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Error> {
     let (mut directions, mut alpha, mut seed) = (1000u64, 0.5, 2019u64);
     let mut cli = Cli::new(
         "saddle",
