@@ -17,6 +17,17 @@
 //! reused across calls: evaluating a million parameter vectors allocates
 //! nothing.
 
+// Lints `indexing_slicing` and `arithmetic_side_effects` allowed here:
+// indices are below the const generics S and A (loops over 0..S and
+// 0..A, next states from the MDP's validated supports lo <= hi <= S),
+// sums of counts are bounded by S * A (an array that exists); this is the
+// exact evaluation's hot path.
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "indices are bounded by the const generics S and A (see above); hot path"
+)]
+
 use crate::error::{Error, Result, check_len, check_overflow, rule};
 use crate::linalg::{Lu, dot};
 use crate::mdp::TabularMdp;

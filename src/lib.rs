@@ -9,6 +9,14 @@
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
+// No index may panic and no integer may overflow in the core; the few
+// modules whose indices are proven by const generics (the LU, the exact
+// evaluation, the MDP validation, ...) allow these with their reasons. Float
+// arithmetic on `T: Real` cannot panic: `clippy.toml` exempts `T`.
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
 // Linear algebra indexes several arrays with one index; `!(x <= tol)` is the
 // deliberate NaN-rejecting form of a bound check.
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]

@@ -11,6 +11,17 @@
 //! from a finite number is exact) but makes banded and sparse matrices, such
 //! as the gridworld's `I - γ P_π`, much cheaper than `N³/3` operations.
 
+// Lints `indexing_slicing` and `arithmetic_side_effects` allowed here:
+// every index is below the const generic N: loops run over 0..N, and the row
+// profiles keep lo[i] <= i < hi[i] <= N; `k + 1`, `i - k - 1` stay in
+// 0..=N for 0 <= k < i < N. The factorisation and solves are the exact
+// evaluation's hot path, so bounds are argued here rather than checked.
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "indices are bounded by the const generic N (see above); hot path"
+)]
+
 use crate::error::{Error, Result, check_finite, check_overflow};
 use crate::real::Real;
 

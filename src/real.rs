@@ -156,6 +156,10 @@ pub trait Real:
     }
     /// Square.
     #[inline(always)]
+    #[allow(
+        clippy::arithmetic_side_effects,
+        reason = "a float product cannot panic"
+    )]
     fn sq(self) -> Self {
         self * self
     }

@@ -245,7 +245,7 @@ impl<T: Real, const S: usize, const A: usize, const F: usize> Trainer<T, S, A, F
             self.config.step_size,
         )?;
         self.tau *= self.config.tau_decay;
-        self.update += 1;
+        self.update = self.update.saturating_add(1);
         Ok(report)
     }
 

@@ -340,7 +340,7 @@ impl<T: Real> Env<T, 1, 1> for LinearQuadratic<T> {
             return Err(Error::NumericalOverflow { what: "LQ state" });
         }
         self.state = next;
-        self.steps += 1;
+        self.steps = self.steps.saturating_add(1);
         Ok(Transition {
             observation: [next],
             reward,

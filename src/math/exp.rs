@@ -167,6 +167,7 @@ pub(crate) fn exp(x: f64) -> f64 {
     let n = shifted.to_bits().wrapping_sub(SHIFT.to_bits()) as i64;
     let kd = shifted - SHIFT;
     let r = (x - kd * LN2_HI_N) - kd * LN2_LO_N;
+    #[allow(clippy::indexing_slicing, reason = "n & 127 < 128 = TABLE.len()")]
     let [hi, tail] = TABLE[(n & 127) as usize];
     // 2^(n div 128) times the table value, built in the exponent field:
     // |x| <= 707 keeps it a normal number.

@@ -78,6 +78,12 @@ impl<'a, T: Real> Chain<'a, T> {
     /// [`Error::ActionOutOfRange`], [`Error::NonFiniteReward`],
     /// [`Error::InvalidProbability`], [`Error::InvalidDiscount`];
     /// [`Error::DuplicateReward`] for a `(state, action)` listed twice.
+    #[allow(
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        reason = "s < S and a < A = 2 (loops over 0..S and the two moves); next is s ± 1 \
+                  clamped to 0..S; start < S is checked above; S >= 1 (SIZES_OK)"
+    )]
     pub fn build<const S: usize, const A: usize>(&self) -> Result<TabularMdp<T, S, A>> {
         let () = TabularMdp::<T, S, A>::SIZES_OK;
         if A != 2 {

@@ -1,5 +1,16 @@
 //! The gridworlds of the authors' MDP library, and the paper's world.
 
+// Lints `indexing_slicing` and `arithmetic_side_effects` allowed here:
+// cell indices s = n row + col < n² = S − 1 after the shape check
+// (cells + 1 == S, computed with checked_mul) and the range checks on
+// every reward cell; moves stay inside the grid (each is guarded by the
+// row/column test next to it); start < cells is checked.
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "cell indices below S after the shape and range checks (see above)"
+)]
+
 use super::TabularMdp;
 use crate::error::{Error, Result};
 use crate::real::Real;

@@ -68,12 +68,20 @@ impl<T: Real, const S: usize, const A: usize> TabularMdp<T, S, A> {
     /// exact solver factors `I − γ P_π`, whose pivots are at least `1 − γ`
     /// in exact arithmetic, and calls a pivot below `S ε` singular; below
     /// this bound it never does, so [`crate::Error::Singular`] cannot occur.
+    #[allow(
+        clippy::arithmetic_side_effects,
+        reason = "S <= u16::MAX (SIZES_OK), so 4 S fits in usize"
+    )]
     pub fn max_discount() -> T {
         T::ONE - T::from_usize(4 * S) * T::EPSILON
     }
 
     /// The tolerance on `|Σ P[s][a][..] - 1|` and `|Σ p0 - 1|`:
     /// `8 max(S, 4) ε` (2.5e-5 for `f32` with 26 states, 4.6e-14 for `f64`).
+    #[allow(
+        clippy::arithmetic_side_effects,
+        reason = "S <= u16::MAX (SIZES_OK), so 8 max(S, 4) fits in usize"
+    )]
     pub fn row_tolerance() -> T {
         T::EPSILON * T::from_usize(8 * S.max(4))
     }
@@ -107,8 +115,8 @@ impl<T: Real, const S: usize, const A: usize> TabularMdp<T, S, A> {
     /// [`Error::LengthMismatch`], then as [`TabularMdp::try_new`].
     pub fn from_slices(p: &[T], r: &[T], gamma: T, p0: &[T]) -> Result<Self> {
         let () = Self::SIZES_OK;
-        check_len("P", p.len(), S * A * S)?;
-        check_len("R", r.len(), S * A)?;
+        check_len("P", p.len(), S.saturating_mul(A).saturating_mul(S))?;
+        check_len("R", r.len(), S.saturating_mul(A))?;
         check_len("p0", p0.len(), S)?;
         let mut mdp = Self::zeroed(gamma);
         mdp.p
@@ -155,8 +163,10 @@ impl<T: Real, const S: usize, const A: usize> TabularMdp<T, S, A> {
     /// The next states `s'` with `P[s][a][s'] > 0` lie in the returned range.
     #[inline(always)]
     pub(crate) fn support(&self, s: usize, a: usize) -> core::ops::Range<usize> {
-        let [lo, hi] = self.support[s][a];
-        lo as usize..hi as usize
+        match self.support.get(s).and_then(|row| row.get(a)) {
+            Some(&[lo, hi]) => lo as usize..hi as usize,
+            None => 0..0,
+        }
     }
 
     /// Sets the discount.
@@ -188,8 +198,11 @@ impl<T: Real, const S: usize, const A: usize> TabularMdp<T, S, A> {
                 states: S,
             });
         }
-        self.p0 = [T::ZERO; S];
-        self.p0[s] = T::ONE;
+        let mut p0 = [T::ZERO; S];
+        if let Some(x) = p0.get_mut(s) {
+            *x = T::ONE;
+        }
+        self.p0 = p0;
         Ok(())
     }
 }

@@ -2,6 +2,16 @@
 //! `0 ≤ γ < 1 − 4 S ε`, a start distribution; written once per scalar as a
 //! `const fn`, so that an MDP can be checked at compile time.
 
+// Lints `indexing_slicing` and `arithmetic_side_effects` allowed here:
+// a `const fn` cannot use iterators or `get`: while-loop indices run
+// below S, A and S (checked by each loop's condition); 4 S and 8 S fit
+// because S <= u16::MAX (SIZES_OK).
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "const fn: while-loop indices below S and A (see above)"
+)]
+
 use super::TabularMdp;
 use crate::error::{Error, Result, rule};
 use crate::real::{PerScalar, Real, ScalarMut};

@@ -19,10 +19,12 @@ pub trait FeatureMap<T: Real, const S: usize, const F: usize> {
     /// [`Error::ShapeMismatch`] when it does not.
     fn check_shape(&self) -> Result<()>;
 
-    /// Writes `z[a] = Σ_f φ_f(s) θ[f][a]`; `s < S` is the caller's guarantee.
+    /// Writes `z[a] = Σ_f φ_f(s) θ[f][a]`. A state outside `0..S` has
+    /// `φ(s) = 0` (so `z = 0`): never a panic.
     fn logits<const A: usize>(&self, theta: &[[T; A]; F], s: usize, z: &mut [T; A]);
 
-    /// Adds `φ_f(s) g[a]` to `grad[f][a]` for every `f`, `a`.
+    /// Adds `φ_f(s) g[a]` to `grad[f][a]` for every `f`, `a` (nothing for a
+    /// state outside `0..S`, whose `φ(s)` is 0).
     fn accumulate<const A: usize>(&self, s: usize, g: &[T; A], grad: &mut [[T; A]; F]);
 }
 
@@ -83,13 +85,18 @@ impl<T: Real, const S: usize, const F: usize> FeatureMap<T, S, F> for OneHot {
 
     #[inline(always)]
     fn logits<const A: usize>(&self, theta: &[[T; A]; F], s: usize, z: &mut [T; A]) {
-        *z = theta[s];
+        *z = match theta.get(s) {
+            Some(row) if s < S => *row,
+            _ => [T::ZERO; A],
+        };
     }
 
     #[inline(always)]
     fn accumulate<const A: usize>(&self, s: usize, g: &[T; A], grad: &mut [[T; A]; F]) {
-        for (x, &gi) in grad[s].iter_mut().zip(g) {
-            *x += gi;
+        if let Some(row) = grad.get_mut(s).filter(|_| s < S) {
+            for (x, &gi) in row.iter_mut().zip(g) {
+                *x += gi;
+            }
         }
     }
 }
@@ -98,12 +105,12 @@ impl<T: Real, const S: usize, const F: usize> FeatureMap<T, S, F> for OneHotBias
     const HAS_BIAS: bool = true;
 
     fn check_shape(&self) -> Result<()> {
-        if F == S + 1 {
+        if F == S.saturating_add(1) {
             Ok(())
         } else {
             Err(Error::ShapeMismatch {
                 what: "one-hot features with bias (F = S + 1)",
-                expected: S + 1,
+                expected: S.saturating_add(1),
                 found: F,
             })
         }
@@ -111,19 +118,31 @@ impl<T: Real, const S: usize, const F: usize> FeatureMap<T, S, F> for OneHotBias
 
     #[inline(always)]
     fn logits<const A: usize>(&self, theta: &[[T; A]; F], s: usize, z: &mut [T; A]) {
-        let bias = &theta[F - 1];
-        for ((zi, &w), &b) in z.iter_mut().zip(&theta[s]).zip(bias) {
-            *zi = w + b;
+        // The bias is the last row; a state row must come before it.
+        let rows = theta
+            .split_last()
+            .and_then(|(bias, w)| Some((w.get(s)?, bias)));
+        match rows {
+            Some((row, bias)) if s < S => {
+                for ((zi, &w), &b) in z.iter_mut().zip(row).zip(bias) {
+                    *zi = w + b;
+                }
+            }
+            _ => *z = [T::ZERO; A],
         }
     }
 
     #[inline(always)]
     fn accumulate<const A: usize>(&self, s: usize, g: &[T; A], grad: &mut [[T; A]; F]) {
-        for (x, &gi) in grad[s].iter_mut().zip(g) {
-            *x += gi;
-        }
-        for (x, &gi) in grad[F - 1].iter_mut().zip(g) {
-            *x += gi;
+        if let Some((bias, w)) = grad.split_last_mut() {
+            if let Some(row) = w.get_mut(s).filter(|_| s < S) {
+                for (x, &gi) in row.iter_mut().zip(g) {
+                    *x += gi;
+                }
+                for (x, &gi) in bias.iter_mut().zip(g) {
+                    *x += gi;
+                }
+            }
         }
     }
 }
@@ -138,7 +157,10 @@ impl<T: Real, const S: usize, const F: usize> FeatureMap<T, S, F> for DenseFeatu
     #[inline]
     fn logits<const A: usize>(&self, theta: &[[T; A]; F], s: usize, z: &mut [T; A]) {
         *z = [T::ZERO; A];
-        for (&phi, row) in self.phi[s].iter().zip(theta) {
+        let Some(phi_s) = self.phi.get(s) else {
+            return;
+        };
+        for (&phi, row) in phi_s.iter().zip(theta) {
             if phi != T::ZERO {
                 for (zi, &w) in z.iter_mut().zip(row) {
                     *zi += phi * w;
@@ -149,7 +171,10 @@ impl<T: Real, const S: usize, const F: usize> FeatureMap<T, S, F> for DenseFeatu
 
     #[inline]
     fn accumulate<const A: usize>(&self, s: usize, g: &[T; A], grad: &mut [[T; A]; F]) {
-        for (&phi, row) in self.phi[s].iter().zip(grad.iter_mut()) {
+        let Some(phi_s) = self.phi.get(s) else {
+            return;
+        };
+        for (&phi, row) in phi_s.iter().zip(grad.iter_mut()) {
             if phi != T::ZERO {
                 for (x, &gi) in row.iter_mut().zip(g) {
                     *x += phi * gi;

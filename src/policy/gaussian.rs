@@ -97,7 +97,7 @@ impl<T: Real, const O: usize, const A: usize, const F: usize> Gaussian<T, O, A, 
     ///
     /// [`Error::LengthMismatch`], [`Error::NonFinite`]; unchanged on error.
     pub fn set_params(&mut self, theta: &[T]) -> Result<()> {
-        check_len("theta", theta.len(), F * A)?;
+        check_len("theta", theta.len(), F.saturating_mul(A))?;
         check_finite("theta", theta)?;
         self.theta.as_flattened_mut().copy_from_slice(theta);
         Ok(())
@@ -142,7 +142,7 @@ impl<T: Real, const O: usize, const A: usize, const F: usize> Gaussian<T, O, A, 
 
     #[inline]
     fn feature(obs: &[T; O], f: usize) -> T {
-        if f < O { obs[f] } else { T::ONE }
+        obs.get(f).copied().unwrap_or(T::ONE)
     }
 
     fn check_obs(&self, obs: &[T; O]) -> Result<()> {
@@ -238,7 +238,7 @@ impl<T: Real, const O: usize, const A: usize, const F: usize> Gaussian<T, O, A, 
     /// As [`Gaussian::log_prob`], plus [`Error::LengthMismatch`] for `grad`
     /// (untouched on error).
     pub fn score_into(&self, obs: &[T; O], action: &[T; A], grad: &mut [T]) -> Result<()> {
-        check_len("grad", grad.len(), F * A)?;
+        check_len("grad", grad.len(), F.saturating_mul(A))?;
         self.check_density()?;
         check_finite("action", action)?;
         let mut mean = [T::ZERO; A];

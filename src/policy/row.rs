@@ -118,16 +118,16 @@ impl<T: Real, const A: usize> SoftmaxRow<T, A> {
     pub fn logit_gradient(&self, c: &[T; A], tau: T, mix: T, out: &mut [T; A]) {
         let mut g = [T::ZERO; A];
         let mut mean = T::ZERO;
-        for (a, ga) in g.iter_mut().enumerate() {
-            if self.p[a] > T::ZERO {
-                *ga = c[a] - tau * self.log_pi[a];
-                mean += self.p[a] * *ga;
+        for (((ga, &p), &ca), &l) in g.iter_mut().zip(&self.p).zip(c).zip(&self.log_pi) {
+            if p > T::ZERO {
+                *ga = ca - tau * l;
+                mean += p * *ga;
             }
         }
         let keep = T::ONE - mix;
-        for (a, o) in out.iter_mut().enumerate() {
-            *o = if self.p[a] > T::ZERO {
-                keep * self.p[a] * (g[a] - mean)
+        for ((o, &p), &ga) in out.iter_mut().zip(&self.p).zip(&g) {
+            *o = if p > T::ZERO {
+                keep * p * (ga - mean)
             } else {
                 T::ZERO
             };

@@ -1,6 +1,16 @@
 //! The linear softmax policy `π(a|s) ∝ exp(θᵀφ(s))`, optionally mixed with
 //! the uniform policy: `π_mix = (1 - mix) π + mix / |A|` (paper, footnote 3).
 
+// Lints `indexing_slicing` and `arithmetic_side_effects` allowed here:
+// the torch layout's indices f * A + a and a * w + f are below F * A
+// for f < F, a < A, w <= F, after both slices are checked to hold F * A
+// entries; row indices a, b < A come from enumerating [T; A] arrays.
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "torch layout indices below F * A after the length checks (see above)"
+)]
+
 use rand_core::Rng;
 
 use super::features::{FeatureMap, OneHot, OneHotBias};
@@ -127,7 +137,7 @@ impl<T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S
     /// [`Error::NonFinite`] on a NaN or infinite entry. The policy is unchanged
     /// on error.
     pub fn set_params(&mut self, theta: &[T]) -> Result<()> {
-        check_len("theta", theta.len(), F * A)?;
+        check_len("theta", theta.len(), F.saturating_mul(A))?;
         check_finite("theta", theta)?;
         self.theta.as_flattened_mut().copy_from_slice(theta);
         Ok(())
@@ -181,8 +191,8 @@ impl<T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S
     ///
     /// [`Error::LengthMismatch`] unless both slices have `F * A` entries.
     pub fn to_torch_layout(flat: &[T], torch: &mut [T]) -> Result<()> {
-        check_len("flat", flat.len(), F * A)?;
-        check_len("torch", torch.len(), F * A)?;
+        check_len("flat", flat.len(), F.saturating_mul(A))?;
+        check_len("torch", torch.len(), F.saturating_mul(A))?;
         let w = if M::HAS_BIAS { F - 1 } else { F };
         for a in 0..A {
             for f in 0..w {
@@ -203,8 +213,8 @@ impl<T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S
     ///
     /// [`Error::LengthMismatch`] unless both slices have `F * A` entries.
     pub fn from_torch_layout(torch: &[T], flat: &mut [T]) -> Result<()> {
-        check_len("torch", torch.len(), F * A)?;
-        check_len("flat", flat.len(), F * A)?;
+        check_len("torch", torch.len(), F.saturating_mul(A))?;
+        check_len("flat", flat.len(), F.saturating_mul(A))?;
         let w = if M::HAS_BIAS { F - 1 } else { F };
         for a in 0..A {
             for f in 0..w {
@@ -226,7 +236,7 @@ impl<T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S
     ///
     /// [`Error::LengthMismatch`], [`Error::NonFinite`]; unchanged on error.
     pub fn set_params_from_torch(&mut self, torch: &[T]) -> Result<()> {
-        check_len("torch parameters", torch.len(), F * A)?;
+        check_len("torch parameters", torch.len(), F.saturating_mul(A))?;
         check_finite("torch parameters", torch)?;
         Self::from_torch_layout(torch, self.theta.as_flattened_mut())
     }
@@ -349,7 +359,7 @@ impl<T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S
                 actions: A,
             });
         }
-        check_len("grad", grad.len(), F * A)?;
+        check_len("grad", grad.len(), F.saturating_mul(A))?;
         let row = self.row(s)?;
         // ∂ ln π_a / ∂ z_b = (1 - mix) p_a (δ_ab - p_b) / π_a.
         // With mix = 0 this is δ_ab - p_b, computed without the division.
@@ -375,7 +385,7 @@ impl<T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S
     ///
     /// As [`Softmax::row`], plus [`Error::LengthMismatch`] for `grad`.
     pub fn entropy_gradient_into(&self, s: usize, grad: &mut [T]) -> Result<()> {
-        check_len("grad", grad.len(), F * A)?;
+        check_len("grad", grad.len(), F.saturating_mul(A))?;
         let row = self.row(s)?;
         let mut g = [T::ZERO; A];
         // H = Σ π (0 - ln π): the weighted-log-sum gradient with c = 0, τ = 1.

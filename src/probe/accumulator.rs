@@ -535,7 +535,7 @@ impl<T: Real> Accumulator<T> {
     /// or before any data.
     pub fn gradient_quantile(&self, p: f64) -> Option<T> {
         let i = GRADIENT_QUANTILES.iter().position(|&q| q == p)?;
-        self.quantiles[i].estimate()
+        self.quantiles.get(i)?.estimate()
     }
 
     /// Footnote 5: the `(gradient projection, curvature)` of the improving

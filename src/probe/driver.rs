@@ -172,7 +172,7 @@ fn probe_observed<T: Real, O: Objective<T>>(
 ) -> Result<()> {
     let n = acc.dim();
     check_len("theta", theta0.len(), n)?;
-    check_len("scratch", scratch.len(), 2 * n)?;
+    check_len("scratch", scratch.len(), n.saturating_mul(2))?;
     check_finite("theta", theta0)?;
     let alpha = acc.alpha();
     let base = acc.base();

@@ -13,7 +13,7 @@ fn abscissa<T: Real>(a0: T, a1: T, k: usize, points: usize) -> T {
     if points < 2 {
         return a0;
     }
-    let w = T::from_usize(k) / T::from_usize(points - 1);
+    let w = T::from_usize(k) / T::from_usize(points.saturating_sub(1));
     let width = a1 - a0;
     if width.is_finite() {
         a0 + width * w

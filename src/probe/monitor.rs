@@ -217,15 +217,15 @@ impl<T: Real, const N: usize> CurvatureMonitor<T, N> {
         let n = T::from_usize(len);
         let (mut min, mut max, mut mean, mut scale) =
             (latest.curvature, latest.curvature, T::ZERO, T::ZERO);
-        let (mut positive, mut negative) = (0, 0);
+        let (mut positive, mut negative) = (0_usize, 0_usize);
         for p in self.points() {
             let c = p.curvature;
             min = if c < min { c } else { min };
             max = if c > max { c } else { max };
             scale = scale.max(c.abs());
             mean += c / n;
-            positive += usize::from(c > T::ZERO);
-            negative += usize::from(c < T::ZERO);
+            positive = positive.saturating_add(usize::from(c > T::ZERO));
+            negative = negative.saturating_add(usize::from(c < T::ZERO));
         }
         let positive_streak = self
             .points()
@@ -242,7 +242,7 @@ impl<T: Real, const N: usize> CurvatureMonitor<T, N> {
         let dev = |p: &CurvaturePoint<T>| p.curvature * inv - mean * inv;
         let std_dev = if len > 1 {
             let ss = self.points().fold(T::ZERO, |s, p| s + dev(p) * dev(p));
-            finite((ss / T::from_usize(len - 1)).sqrt() * scale)
+            finite((ss / T::from_usize(len.saturating_sub(1))).sqrt() * scale)
         } else {
             None
         };

@@ -142,7 +142,7 @@ impl Cases {
             (VerdictKind::LocalMaximum, n)
         } else if self.both_negative | self.opposite | self.zero_and_negative == 0 {
             (VerdictKind::LocalMinimum, n)
-        } else if self.opposite >= n - n / 2 {
+        } else if self.opposite >= n.saturating_sub(n / 2) {
             (VerdictKind::Linear, self.opposite)
         } else {
             (VerdictKind::Undetermined, 0)

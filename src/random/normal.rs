@@ -272,6 +272,10 @@ const ZIGGURAT_X: [u64; 257] = [
 /// [`ZIGGURAT_X`] rounded to `f32`, for the `f32` sampler: it keeps `f64`
 /// arithmetic (software floating point on a Cortex-M4F) and the 2 KB `f64`
 /// table out of `f32` builds.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "const evaluation: i < 257 is both tables' length, checked at compile time"
+)]
 const ZIGGURAT_X_F32: [f32; 257] = {
     let mut t = [0.0_f32; 257];
     let mut i = 0;
@@ -291,6 +295,10 @@ impl PerScalar for Itself {
 
 /// Edge `x[i]` of the ziggurat's layers in `T`'s own table.
 #[inline(always)]
+#[allow(
+    clippy::indexing_slicing,
+    reason = "callers pass i <= 256 (8 bits, plus one): both tables have 257 entries"
+)]
 fn ziggurat_x<T: Real>(i: usize) -> T {
     let mut x = T::ZERO;
     match T::per_scalar::<Itself>(&mut x) {
@@ -319,6 +327,7 @@ pub fn standard_normal<T: Real, R: Rng + ?Sized>(rng: &mut R) -> T {
         let xi = ziggurat_x::<T>(i);
         let x = u * xi;
         // Inside the layer's inner rectangle: accept at once.
+        #[allow(clippy::arithmetic_side_effects, reason = "i < 256")]
         let x1 = ziggurat_x::<T>(i + 1);
         if x.abs() < x1 {
             return x;

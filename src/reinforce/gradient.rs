@@ -142,7 +142,7 @@ impl<T: Real, const O: usize, const A: usize, const F: usize> BatchSums<T, O, A,
     /// for [`Estimator::Normalized`], return sums that overflowed (`grad`
     /// untouched on error).
     pub fn gradient_into(&self, estimator: Estimator, grad: &mut [T]) -> Result<()> {
-        check_len("grad", grad.len(), F * A)?;
+        check_len("grad", grad.len(), F.saturating_mul(A))?;
         if self.episodes == 0 {
             return Err(Error::InvalidParameter {
                 what: "episodes",
@@ -185,7 +185,7 @@ impl<T: Real, const O: usize, const A: usize, const F: usize> BatchSums<T, O, A,
     /// `f64`), rather than a standard error of 0 or NaN. `out` is untouched
     /// on error.
     pub fn std_errors_into(&self, out: &mut [T]) -> Result<()> {
-        check_len("std errors", out.len(), F * A)?;
+        check_len("std errors", out.len(), F.saturating_mul(A))?;
         if self.episodes < 2 {
             return Err(Error::InvalidParameter {
                 what: "episodes",
@@ -271,7 +271,10 @@ where
                         rule: "hold max_steps rewards (the longest episode)",
                     });
                 }
-                rewards[t] = r;
+                // t < capacity = rewards.len(), checked just above.
+                if let Some(slot) = rewards.get_mut(t) {
+                    *slot = r;
+                }
                 policy.score_into(obs, action, score.as_flattened_mut())?;
                 // Unbiased: Σ_t γ^t G_t ∇ln π_t = Σ_t' γ^t' r_t' Σ_{t≤t'} ∇ln π_t.
                 add_scaled(&mut trace, &score, T::ONE);
@@ -293,7 +296,8 @@ where
         )?;
         // Per-step returns, backwards, for the batch statistics.
         let mut g = T::ZERO;
-        for &r in rewards[..n].iter().rev() {
+        // Every step wrote its reward (t < capacity), so n <= rewards.len().
+        for &r in rewards.get(..n).unwrap_or_default().iter().rev() {
             g = r + gamma * g;
             out.g_sum += g;
             out.g_sum_sq += g * g;
@@ -304,8 +308,8 @@ where
             });
         }
         out.returns.push(ret)?;
-        out.steps += n;
-        out.episodes += 1;
+        out.steps = out.steps.saturating_add(n);
+        out.episodes = out.episodes.saturating_add(1);
         for ((s, s2), &x) in out
             .unbiased
             .as_flattened_mut()
@@ -349,11 +353,11 @@ where
     E: Env<T, O, A>,
 {
     rollouts.check()?;
-    check_len("grad", grad.len(), F * A)?;
+    check_len("grad", grad.len(), F.saturating_mul(A))?;
     let mut total = BatchSums::new();
     let mut start = 0;
     while start < rollouts.episodes {
-        let end = (start + CHUNK).min(rollouts.episodes);
+        let end = start.saturating_add(CHUNK).min(rollouts.episodes);
         let mut chunk = BatchSums::new();
         accumulate_episodes(env, policy, rollouts, start..end, rewards, &mut chunk)?;
         total.merge(&chunk)?;

@@ -37,10 +37,10 @@ where
     E: Env<T, O, A> + Clone + Send + Sync,
 {
     rollouts.check()?;
-    crate::error::check_len("grad", grad.len(), F * A)?;
+    crate::error::check_len("grad", grad.len(), F.saturating_mul(A))?;
     let chunks: Vec<(usize, usize)> = (0..rollouts.episodes)
         .step_by(CHUNK)
-        .map(|s| (s, (s + CHUNK).min(rollouts.episodes)))
+        .map(|s| (s, s.saturating_add(CHUNK).min(rollouts.episodes)))
         .collect();
     let parts: Vec<Result<BatchSums<T, O, A, F>>> = chunks
         .par_iter()

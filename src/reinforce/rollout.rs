@@ -78,7 +78,7 @@ where
         visit(t, &obs, &action, step.reward)?;
         obs = step.observation;
         if step.terminated || step.truncated {
-            return Ok(t + 1);
+            return Ok(t.saturating_add(1));
         }
     }
     Ok(max_steps)

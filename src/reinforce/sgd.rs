@@ -157,7 +157,11 @@ where
     }
     if config.curvature_every > 0 {
         config.curvature.rollouts.check()?;
-        check_len("probe scratch", probe_scratch.len(), 2 * F * A)?;
+        check_len(
+            "probe scratch",
+            probe_scratch.len(),
+            F.saturating_mul(A).saturating_mul(2),
+        )?;
     }
     let mut grad = [[T::ZERO; A]; F];
     let mut sums = BatchSums::new();
@@ -167,12 +171,12 @@ where
         mean_return(env, &det, &config.eval_rollouts)
     };
     for update in 0..config.updates {
-        let det = if config.eval_every > 0 && update % config.eval_every == 0 {
+        let det = if update.checked_rem(config.eval_every) == Some(0) {
             Some(deterministic(policy, env)?)
         } else {
             None
         };
-        let curvature = if config.curvature_every > 0 && update % config.curvature_every == 0 {
+        let curvature = if update.checked_rem(config.curvature_every) == Some(0) {
             let c = &config.curvature;
             let mut objective = MonteCarlo::new(env.clone(), policy.clone(), c.rollouts)?;
             let theta0 = *policy.theta();
@@ -212,7 +216,7 @@ where
             grad_norm: flat.iter().fold(T::ZERO, |acc, &g| acc + g * g).sqrt(),
         };
         if observer(&step).is_break() {
-            return Ok(update + 1);
+            return Ok(update.saturating_add(1));
         }
     }
     Ok(config.updates)

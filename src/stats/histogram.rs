@@ -1,6 +1,17 @@
 //! A histogram that needs no range in advance: symmetric, log-spaced bins
 //! of half an octave, with edges decided exactly from the float's bits.
 
+// Lints `indexing_slicing` and `arithmetic_side_effects` allowed here:
+// bin indices j < 256 = MAG_BINS come from the classification of an
+// IEEE exponent (bounded by the format's width), the nested arrays are
+// ROWS x COLS = MAG_BINS; the integer exponent arithmetic works on fixed
+// bit-field widths.
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "bin indices below MAG_BINS by construction (see above)"
+)]
+
 use core::iter::FusedIterator;
 use core::marker::PhantomData;
 

@@ -106,7 +106,8 @@ impl<T: Real> Moments<T> {
             self.min = x;
             self.max = x;
         }
-        self.count += 1;
+        // The caller checked count < u64::MAX.
+        self.count = self.count.saturating_add(1);
         let d = x - self.shift;
         self.sum += d;
         self.sum_sq += d * d;
@@ -228,7 +229,7 @@ impl<T: Real> Moments<T> {
                 self.sum * (self.sum / n)
             };
             let m2 = (self.sum_sq - correction).max(T::ZERO);
-            m2 / T::from_u64(self.count - 1)
+            m2 / T::from_u64(self.count.saturating_sub(1))
         })
     }
 

@@ -12,6 +12,16 @@
 //! formula, or the straight line to its neighbour when the parabola would
 //! leave the bracket of the neighbouring heights.
 
+// Lints `indexing_slicing` and `arithmetic_side_effects` allowed here:
+// the P² markers are fixed [_; 5] arrays indexed by 0..5 or 1..4, and the
+// first observations by count < 5 (checked before indexing); positions
+// and counts that could grow use saturating arithmetic.
+#![allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "fixed five-marker arrays (see above)"
+)]
+
 use crate::error::{Error, Result};
 use crate::real::Real;
 
