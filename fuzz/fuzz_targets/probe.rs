@@ -75,16 +75,18 @@ fuzz_target!(|input: ([f64; N], [f64; N], [f64; N], f64, u64, u8)| {
             continue;
         }
         // Each evaluation: the point's rounding (u per coordinate, so at
-        // most 2u of each term), the sum of 3N rounded terms, and ETA for
-        // each of its 4N products and the point's N that may underflow; each
+        // most 2u of each term) and the sum of 3N rounded terms; and, where a
+        // product underflows, an absolute ETA that later factors multiply:
+        // `0.5 h` carries ETA times t², `h t` ETA times |t|, `a t` ETA. Each
         // difference D± adds one rounding of its own.
-        let eval = |m: f64| (2.0 * U + gamma(3 * N + 2)) * m + (5 * N) as f64 * ETA;
+        let underflow = |t: &[f64; N]| ETA * t.iter().map(|x| x * x + x.abs() + 2.0).sum::<f64>();
+        let eval = |m: f64, t: &[f64; N]| (2.0 * U + gamma(3 * N + 2)) * m + underflow(t);
         let (d_plus, d_minus) = (
             objective(&a, &h, &plus) - o0,
             objective(&a, &h, &minus) - o0,
         );
-        let err_plus = eval(m_plus) + eval(m0) + U * d_plus.abs();
-        let err_minus = eval(m_minus) + eval(m0) + U * d_minus.abs();
+        let err_plus = eval(m_plus, &plus) + eval(m0, &theta0) + U * d_plus.abs();
+        let err_minus = eval(m_minus, &minus) + eval(m0, &theta0) + U * d_minus.abs();
         let g = one.gradient().mean().expect("one direction");
         let c = one.curvature().mean().expect("one direction");
         // The projections' own division (and α² once) round too, and the

@@ -70,6 +70,7 @@ impl<T: Real, const O: usize, const A: usize, const F: usize> Default for BatchS
 impl<T: Real, const O: usize, const A: usize, const F: usize> BatchSums<T, O, A, F> {
     /// Empty sums.
     pub const fn new() -> Self {
+        const { assert!(F > 0 && A > 0, "need at least one feature and one action") };
         Self {
             unbiased: [[T::ZERO; A]; F],
             unbiased_sq: [[T::ZERO; A]; F],
