@@ -31,8 +31,9 @@ pub const DOWN: usize = 3;
 /// indexed `[s][a]` (the reward for taking `a` in `s`), `p0` is `[T; S]`.
 /// Invariants, checked on construction: every entry finite, probabilities
 /// non-negative, each row `P[s][a][..]` and `p0` summing to 1 within
-/// [`TabularMdp::row_tolerance`], and `0 ≤ γ < 1` (so `I - γ P_π` is invertible
-/// for every policy).
+/// [`TabularMdp::row_tolerance`], and `0 ≤ γ <` [`TabularMdp::max_discount`]
+/// `= 1 − 4 S ε` (so `I - γ P_π` is invertible for every policy, also in the
+/// solver's precision).
 ///
 /// The MDP also records, for each `(s, a)`, the range of next states with
 /// non-zero probability, so evaluation skips the zeros of sparse dynamics.
