@@ -18,6 +18,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# Where cargo puts the binaries: CARGO_TARGET_DIR when the caller sets one.
+target_dir=${CARGO_TARGET_DIR:-target}
+
 FLASH_BUDGET=32768
 RAM_BUDGET=16384
 
@@ -42,7 +45,7 @@ section() { # elf name -> size in bytes (0 when absent)
 failures=0
 check_machine() { # target cpu machine enforce(0/1)
     local target=$1 cpu=$2 machine=$3 enforce=$4
-    local elf=target/$target/release/landscape
+    local elf=$target_dir/$target/release/landscape
     printf '\n--- %s (%s, %s)\n' "$machine" "$cpu" "$target"
     cargo build --release --target "$target" --bin landscape
     local out status=0
@@ -103,7 +106,7 @@ check_machine thumbv7m-none-eabi cortex-m3 lm3s6965evb 0
 check_machine thumbv7em-none-eabihf cortex-m4 mps2-an386 1
 
 printf '\n--- defmt variant (mps2-an386), decoded by defmt-print\n'
-elf=target/thumbv7em-none-eabihf/release/landscape_defmt
+elf=$target_dir/thumbv7em-none-eabihf/release/landscape_defmt
 DEFMT_LOG=info cargo build --release --target thumbv7em-none-eabihf --features defmt --bin landscape_defmt
 set +e
 qemu cortex-m4 mps2-an386 "$elf" 2>/dev/null | defmt-print -e "$elf"
