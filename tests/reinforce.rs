@@ -265,6 +265,29 @@ fn threads_give_the_single_thread_result_bit_for_bit() {
     }
 }
 
+#[cfg(feature = "rayon")]
+#[test]
+fn parallel_mean_return_and_objective_equal_one_thread_bit_for_bit() {
+    use policy_landscape::reinforce::parallel;
+    let r = rollouts(37, 21);
+    let one = mean_return(&mut system(), &policy(), &r).unwrap();
+    let many = parallel::mean_return(&system(), &policy(), &r).unwrap();
+    assert_eq!(one.value.to_bits(), many.value.to_bits());
+    assert_eq!(one.std_error.to_bits(), many.std_error.to_bits());
+    let theta = [0.3, -0.2];
+    let mut a = MonteCarlo::new(system(), policy(), r).unwrap();
+    let mut b = parallel::MonteCarlo::new(system(), policy(), r).unwrap();
+    let (ea, eb) = (a.evaluate(&theta).unwrap(), b.evaluate(&theta).unwrap());
+    assert_eq!(ea.value.to_bits(), eb.value.to_bits());
+    assert_eq!(ea.std_error.to_bits(), eb.std_error.to_bits());
+    // The same checks as one thread.
+    assert_eq!(
+        parallel::mean_return(&system(), &policy(), &rollouts(1, 0)),
+        mean_return(&mut system(), &policy(), &rollouts(1, 0))
+    );
+    assert!(parallel::MonteCarlo::new(system(), policy(), rollouts(1, 0)).is_err());
+}
+
 mod sgd {
     use super::*;
     use policy_landscape::reinforce::{CurvatureProbe, SgdConfig, train_sgd};
@@ -352,6 +375,45 @@ mod sgd {
             (det.value - exact).abs() < 4.0 * det.std_error,
             "{det:?} vs {exact}"
         );
+    }
+
+    #[cfg(feature = "rayon")]
+    #[cfg_attr(miri, ignore = "too slow under Miri (SGD with probes, twice)")]
+    #[test]
+    fn parallel_sgd_equals_one_thread_bit_for_bit() {
+        use policy_landscape::reinforce::parallel;
+        let config = SgdConfig {
+            estimator: Estimator::Normalized,
+            ..config(25)
+        };
+        let (mut one, mut many) = (start(), start());
+        let (mut steps_one, mut steps_many) = (Vec::new(), Vec::new());
+        let n = train_sgd(
+            &mut system(),
+            &mut one,
+            &config,
+            &mut [0.0; 64],
+            &mut [0.0; 4],
+            |s| {
+                steps_one.push(*s);
+                ControlFlow::Continue(())
+            },
+        )
+        .unwrap();
+        let m = parallel::train_sgd(&system(), &mut many, &config, 64, |s| {
+            steps_many.push(*s);
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        assert_eq!((n, m), (25, 25));
+        // SgdStep's PartialEq compares floats: equal here means equal bits
+        // (no NaN, and ±0 cannot both occur in the same computation).
+        assert_eq!(steps_one, steps_many);
+        assert!(steps_one.iter().any(|s| s.curvature.is_some()));
+        let bits =
+            |p: &Gaussian<f64, 1, 1, 2>| p.params().iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&one), bits(&many));
+        assert_ne!(bits(&one), bits(&start()), "training moved the parameters");
     }
 
     #[cfg_attr(

@@ -108,19 +108,37 @@ where
     }
     let mut moments = Moments::new();
     for e in 0..rollouts.episodes {
-        let mut rng = episode_rng(rollouts.seed, e as u64);
-        let (mut ret, mut discount) = (T::ZERO, T::ONE);
-        run_episode(env, policy, &mut rng, rollouts.max_steps, |_, _, _, r| {
-            ret += discount * r;
-            discount *= rollouts.gamma;
-            Ok(())
-        })?;
-        if !ret.is_finite() {
-            return Err(Error::NumericalOverflow { what: "return" });
-        }
-        moments.push(ret)?;
+        moments.push(episode_return(env, policy, rollouts, e)?)?;
     }
-    // Two or more episodes (checked above): both are known.
+    estimate(&moments)
+}
+
+/// The discounted return of episode `e` of the batch.
+pub(super) fn episode_return<T, E, const O: usize, const A: usize, const F: usize>(
+    env: &mut E,
+    policy: &Gaussian<T, O, A, F>,
+    rollouts: &Rollouts<T>,
+    e: usize,
+) -> Result<T>
+where
+    T: Real,
+    E: Env<T, O, A>,
+{
+    let mut rng = episode_rng(rollouts.seed, e as u64);
+    let (mut ret, mut discount) = (T::ZERO, T::ONE);
+    run_episode(env, policy, &mut rng, rollouts.max_steps, |_, _, _, r| {
+        ret += discount * r;
+        discount *= rollouts.gamma;
+        Ok(())
+    })?;
+    if !ret.is_finite() {
+        return Err(Error::NumericalOverflow { what: "return" });
+    }
+    Ok(ret)
+}
+
+/// The mean and standard error of two or more returns.
+pub(super) fn estimate<T: Real>(moments: &Moments<T>) -> Result<Estimate<T>> {
     match (moments.mean(), moments.std_error()) {
         (Some(value), Some(std_error)) => Ok(Estimate { value, std_error }),
         _ => Err(too_few_episodes()),
@@ -128,7 +146,7 @@ where
 }
 
 /// A standard error needs two episodes.
-fn too_few_episodes() -> Error {
+pub(super) fn too_few_episodes() -> Error {
     Error::InvalidParameter {
         what: "episodes",
         rule: rule::AT_LEAST_TWO,

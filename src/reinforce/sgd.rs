@@ -1,7 +1,7 @@
 //! REINFORCE training with plain SGD, with the deterministic evaluations
 //! and the footnote-5 curvature probes of the paper's Fig. 6.
 
-use super::gradient::{BatchSums, Estimator, reinforce_gradient};
+use super::gradient::{BatchSums, Estimator, GradientReport, reinforce_gradient};
 use super::rollout::{MonteCarlo, Rollouts, mean_return};
 use crate::env::Env;
 use crate::error::{Error, Result, check_len, rule};
@@ -137,11 +137,122 @@ pub fn train_sgd<T, E, Obs, const O: usize, const A: usize, const F: usize>(
     config: &SgdConfig<T>,
     rewards: &mut [T],
     probe_scratch: &mut [T],
-    mut observer: Obs,
+    observer: Obs,
 ) -> Result<usize>
 where
     T: Real,
     E: Env<T, O, A> + Clone,
+    Obs: FnMut(&SgdStep<T>) -> core::ops::ControlFlow<()>,
+{
+    if config.curvature_every > 0 {
+        check_len(
+            "probe scratch",
+            probe_scratch.len(),
+            F.saturating_mul(A).saturating_mul(2),
+        )?;
+    }
+    let mut batches = OneThread {
+        rewards,
+        probe_scratch,
+    };
+    sgd_loop(env, policy, config, &mut batches, observer)
+}
+
+/// Where the SGD loop gets its batches: this thread ([`train_sgd`]) or
+/// rayon's (`parallel::train_sgd`, bit-identical).
+pub(super) trait Batches<T: Real, E, const O: usize, const A: usize, const F: usize> {
+    /// As [`reinforce_gradient`].
+    fn gradient(
+        &mut self,
+        env: &mut E,
+        policy: &Gaussian<T, O, A, F>,
+        rollouts: &Rollouts<T>,
+        estimator: Estimator,
+        sums: &mut BatchSums<T, O, A, F>,
+        grad: &mut [T],
+    ) -> Result<GradientReport<T>>;
+
+    /// As [`mean_return`].
+    fn mean_return(
+        &mut self,
+        env: &mut E,
+        policy: &Gaussian<T, O, A, F>,
+        rollouts: &Rollouts<T>,
+    ) -> Result<Estimate<T>>;
+
+    /// As [`improving_curvature`] on the Monte-Carlo objective of `policy`.
+    fn curvature(
+        &mut self,
+        env: &E,
+        policy: &Gaussian<T, O, A, F>,
+        probe: &CurvatureProbe<T>,
+    ) -> Result<Option<(T, T)>>;
+}
+
+/// One thread, on the caller's buffers.
+struct OneThread<'a, T> {
+    rewards: &'a mut [T],
+    probe_scratch: &'a mut [T],
+}
+
+impl<T, E, const O: usize, const A: usize, const F: usize> Batches<T, E, O, A, F>
+    for OneThread<'_, T>
+where
+    T: Real,
+    E: Env<T, O, A> + Clone,
+{
+    fn gradient(
+        &mut self,
+        env: &mut E,
+        policy: &Gaussian<T, O, A, F>,
+        rollouts: &Rollouts<T>,
+        estimator: Estimator,
+        sums: &mut BatchSums<T, O, A, F>,
+        grad: &mut [T],
+    ) -> Result<GradientReport<T>> {
+        reinforce_gradient(env, policy, rollouts, estimator, sums, self.rewards, grad)
+    }
+
+    fn mean_return(
+        &mut self,
+        env: &mut E,
+        policy: &Gaussian<T, O, A, F>,
+        rollouts: &Rollouts<T>,
+    ) -> Result<Estimate<T>> {
+        mean_return(env, policy, rollouts)
+    }
+
+    fn curvature(
+        &mut self,
+        env: &E,
+        policy: &Gaussian<T, O, A, F>,
+        c: &CurvatureProbe<T>,
+    ) -> Result<Option<(T, T)>> {
+        let mut objective = MonteCarlo::new(env.clone(), policy.clone(), c.rollouts)?;
+        let theta0 = *policy.theta();
+        improving_curvature(
+            &mut objective,
+            theta0.as_flattened(),
+            c.alpha,
+            c.seed,
+            c.directions,
+            self.probe_scratch,
+        )
+    }
+}
+
+/// The SGD loop of [`train_sgd`], with its batches from `batches`.
+pub(super) fn sgd_loop<T, E, Obs, B, const O: usize, const A: usize, const F: usize>(
+    env: &mut E,
+    policy: &mut Gaussian<T, O, A, F>,
+    config: &SgdConfig<T>,
+    batches: &mut B,
+    mut observer: Obs,
+) -> Result<usize>
+where
+    T: Real,
+    E: Env<T, O, A>,
+    B: Batches<T, E, O, A, F>,
     Obs: FnMut(&SgdStep<T>) -> core::ops::ControlFlow<()>,
 {
     let eta = config.learning_rate;
@@ -157,38 +268,19 @@ where
     }
     if config.curvature_every > 0 {
         config.curvature.rollouts.check()?;
-        check_len(
-            "probe scratch",
-            probe_scratch.len(),
-            F.saturating_mul(A).saturating_mul(2),
-        )?;
     }
     let mut grad = [[T::ZERO; A]; F];
     let mut sums = BatchSums::new();
-    let deterministic = |policy: &Gaussian<T, O, A, F>, env: &mut E| -> Result<Estimate<T>> {
-        let mut det = policy.clone();
-        det.set_sigma(T::ZERO)?;
-        mean_return(env, &det, &config.eval_rollouts)
-    };
     for update in 0..config.updates {
         let det = if update.checked_rem(config.eval_every) == Some(0) {
-            Some(deterministic(policy, env)?)
+            let mut det = policy.clone();
+            det.set_sigma(T::ZERO)?;
+            Some(batches.mean_return(env, &det, &config.eval_rollouts)?)
         } else {
             None
         };
         let curvature = if update.checked_rem(config.curvature_every) == Some(0) {
-            let c = &config.curvature;
-            let mut objective = MonteCarlo::new(env.clone(), policy.clone(), c.rollouts)?;
-            let theta0 = *policy.theta();
-            let theta0 = theta0.as_flattened();
-            improving_curvature(
-                &mut objective,
-                theta0,
-                c.alpha,
-                c.seed,
-                c.directions,
-                probe_scratch,
-            )?
+            batches.curvature(env, policy, &config.curvature)?
         } else {
             None
         };
@@ -196,13 +288,12 @@ where
             seed: config.rollouts.seed.wrapping_add(update as u64),
             ..config.rollouts
         };
-        let report = reinforce_gradient(
+        let report = batches.gradient(
             env,
             policy,
             &rollouts,
             config.estimator,
             &mut sums,
-            rewards,
             grad.as_flattened_mut(),
         )?;
         let flat = grad.as_flattened();
