@@ -7,10 +7,12 @@
 
 use rand_core::Rng;
 
+mod clip;
 mod linear_quadratic;
 mod mountain_car;
 mod pendulum;
 
+pub use clip::ClipAction;
 pub use linear_quadratic::{LinearQuadratic, LqReturn};
 pub use mountain_car::MountainCarContinuous;
 pub use pendulum::Pendulum;
