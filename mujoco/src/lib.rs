@@ -20,6 +20,7 @@
 #![warn(missing_docs)]
 
 mod env;
+pub mod experiment;
 mod error;
 mod task;
 
