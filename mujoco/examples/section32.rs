@@ -45,8 +45,10 @@ impl Progress for Bar {
         }
         let b = ProgressBar::new(total);
         b.set_style(
-            ProgressStyle::with_template("{msg}\n{bar:40} {pos}/{len}, {elapsed} elapsed, eta {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{msg}\n{bar:40} {pos}/{len}, {elapsed} elapsed, eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         b.set_message(name.to_string());
         self.0 = Some(b);
@@ -77,27 +79,112 @@ fn main() {
          --scale override its values.",
     )
     .flag("env", "NAME", &env, "hopper, walker2d or half_cheetah")
-    .flag("scale", "NAME", &scale, "quick (minutes on 2 cores) or paper (the authors' settings)")
-    .flag("phase", "NAME", &phase, "all, train, curvature, solutions or report")
-    .flag("out", "FILE", "mujoco/results/<env>.jsonl", "results file (JSON lines; resumed)")
+    .flag(
+        "scale",
+        "NAME",
+        &scale,
+        "quick (minutes on 2 cores) or paper (the authors' settings)",
+    )
+    .flag(
+        "phase",
+        "NAME",
+        &phase,
+        "all, train, curvature, solutions or report",
+    )
+    .flag(
+        "out",
+        "FILE",
+        "mujoco/results/<env>.jsonl",
+        "results file (JSON lines; resumed)",
+    )
     .flag("shard", "I/N", &shard, "train only runs j with j mod N = I")
-    .flag("threads", "N", format!("all cores, {threads} here"), "worker threads (results do not depend on it)")
-    .flag("sigmas", "X,Y,..", cli::join(&q.sigmas), "policy standard deviations trained")
-    .flag("rates", "X,Y,..", format!("{} (paper: {})", cli::join(&q.rates), cli::join(&p.rates)), "constant learning rates searched")
-    .flag("seeds", "N", format!("{} (paper: {})", q.seeds, p.seeds), "seeds per (σ, rate)")
-    .flag("updates", "N", format!("{} (paper: {})", q.updates, p.updates), "SGD updates per run")
+    .flag(
+        "threads",
+        "N",
+        format!("all cores, {threads} here"),
+        "worker threads (results do not depend on it)",
+    )
+    .flag(
+        "sigmas",
+        "X,Y,..",
+        cli::join(&q.sigmas),
+        "policy standard deviations trained",
+    )
+    .flag(
+        "rates",
+        "X,Y,..",
+        format!("{} (paper: {})", cli::join(&q.rates), cli::join(&p.rates)),
+        "constant learning rates searched",
+    )
+    .flag(
+        "seeds",
+        "N",
+        format!("{} (paper: {})", q.seeds, p.seeds),
+        "seeds per (σ, rate)",
+    )
+    .flag(
+        "updates",
+        "N",
+        format!("{} (paper: {})", q.updates, p.updates),
+        "SGD updates per run",
+    )
     .flag("batch", "N", q.batch, "episodes per gradient")
     .flag("gamma", "X", q.gamma, "discount of the training returns")
-    .flag("estimator", "NAME", "normalized", "normalized (the authors') or unbiased")
-    .flag("clip", "BOOL", q.clip_actions, "clip actions to [-1, 1] before the environment (the authors' code)")
-    .flag("eval-every", "N", format!("{} (paper: {})", q.eval_every, p.eval_every), "updates between deterministic evaluations")
-    .flag("eval-episodes", "N", format!("{} (paper: {})", q.eval_episodes, p.eval_episodes), "episodes per deterministic evaluation")
-    .flag("probe-every", "N", format!("{} (paper: {})", q.probe_every, p.probe_every), "updates between Fig. 6 probes")
-    .flag("probe-sigmas", "X,Y,..", cli::join(&q.probe_sigmas), "σ of the probed objectives")
-    .flag("directions", "N", format!("{} (paper: {})", q.directions, p.directions), "random directions per probe")
+    .flag(
+        "estimator",
+        "NAME",
+        "normalized",
+        "normalized (the authors') or unbiased",
+    )
+    .flag(
+        "clip",
+        "BOOL",
+        q.clip_actions,
+        "clip actions to [-1, 1] before the environment (the authors' code)",
+    )
+    .flag(
+        "eval-every",
+        "N",
+        format!("{} (paper: {})", q.eval_every, p.eval_every),
+        "updates between deterministic evaluations",
+    )
+    .flag(
+        "eval-episodes",
+        "N",
+        format!("{} (paper: {})", q.eval_episodes, p.eval_episodes),
+        "episodes per deterministic evaluation",
+    )
+    .flag(
+        "probe-every",
+        "N",
+        format!("{} (paper: {})", q.probe_every, p.probe_every),
+        "updates between Fig. 6 probes",
+    )
+    .flag(
+        "probe-sigmas",
+        "X,Y,..",
+        cli::join(&q.probe_sigmas),
+        "σ of the probed objectives",
+    )
+    .flag(
+        "directions",
+        "N",
+        format!("{} (paper: {})", q.directions, p.directions),
+        "random directions per probe",
+    )
     .flag("alpha", "X", q.alpha, "probe step α")
-    .flag("probe-episodes", "N", format!("{} (paper: {})", q.probe_episodes, p.probe_episodes), "episodes per probe evaluation")
-    .flag("points", "N", q.points, "points of the Fig. 7b interpolation");
+    .flag(
+        "probe-episodes",
+        "N",
+        format!("{} (paper: {})", q.probe_episodes, p.probe_episodes),
+        "episodes per probe evaluation",
+    )
+    .flag(
+        "points",
+        "N",
+        q.points,
+        "points of the Fig. 7b interpolation",
+    );
     // Overrides are applied after the scale is known.
     let mut overrides: Vec<(String, String)> = Vec::new();
     while let Some(flag) = cli.next() {
@@ -115,7 +202,9 @@ fn main() {
         }
     }
     let Some(task) = Task::parse(&env) else {
-        cli.fail(&format!("unknown --env {env:?}: hopper, walker2d or half_cheetah"));
+        cli.fail(&format!(
+            "unknown --env {env:?}: hopper, walker2d or half_cheetah"
+        ));
     };
     let mut s = match scale.as_str() {
         "quick" => Settings::quick(task),

@@ -1,7 +1,8 @@
 //! A Gymnasium v5 locomotion task on MuJoCo, as the core's [`Env`].
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Once};
+use std::sync::{Arc, Mutex, Once, PoisonError};
 
 use mujoco_rs::prelude::{MjData, MjModel};
 use mujoco_rs::wrappers::mj_logging::{log_config, set_log_config};
@@ -65,6 +66,25 @@ fn quiet_log_file() {
             set_log_config(config)
         };
     });
+}
+
+/// Compiles the model at `path`, once per process: later environments of
+/// the same file share it (MuJoCo's compile warnings, such as
+/// HalfCheetah's deprecated `settotalmass`, print once).
+fn load(path: &Path) -> Result<Arc<MjModel>> {
+    static MODELS: Mutex<BTreeMap<PathBuf, Arc<MjModel>>> = Mutex::new(BTreeMap::new());
+    let mut models = MODELS.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(model) = models.get(path) {
+        return Ok(Arc::clone(model));
+    }
+    quiet_log_file();
+    let model = MjModel::from_xml(path).map_err(|e| Error::ModelInvalid {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let model = Arc::new(model);
+    models.insert(path.to_path_buf(), Arc::clone(&model));
+    Ok(model)
 }
 
 /// A Gymnasium v5 locomotion task (Hopper, Walker2d or HalfCheetah) on
@@ -210,11 +230,7 @@ impl<const O: usize, const A: usize> Mujoco<O, A> {
         if !path.is_file() {
             return Err(Error::ModelMissing { path });
         }
-        quiet_log_file();
-        let model = MjModel::from_xml(&path).map_err(|e| Error::ModelInvalid {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
+        let model = load(&path)?;
         let (nq, nv, nu) = {
             let m = model.ffi();
             (m.nq as usize, m.nv as usize, m.nu as usize)
@@ -231,7 +247,6 @@ impl<const O: usize, const A: usize> Mujoco<O, A> {
             });
         }
         let timestep = model.opt().timestep;
-        let model = Arc::new(model);
         let data = MjData::new(Arc::clone(&model));
         let init = Arc::new((data.qpos().to_vec(), data.qvel().to_vec()));
         Ok(Self {

@@ -30,6 +30,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::path::Path;
 
+use policy_landscape::Real;
 use policy_landscape::env::{ClipAction, Env};
 use policy_landscape::policy::Gaussian;
 use policy_landscape::probe::{self, Thresholds};
@@ -37,7 +38,6 @@ use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::rand_xoshiro::rand_core::{Rng, SeedableRng};
 use policy_landscape::reinforce::{CurvatureProbe, Estimator, Rollouts, SgdConfig, parallel};
 use policy_landscape::stats::{Estimate, Z95, wilson_interval};
-use policy_landscape::Real;
 use serde::{Deserialize, Serialize};
 
 use crate::env::{MAX_EPISODE_STEPS, Mujoco};
@@ -166,7 +166,11 @@ impl Settings {
         if self.rates.is_empty() || self.rates.iter().any(|&r| !(r > 0.0 && r.is_finite())) {
             return Err("rates must be positive".into());
         }
-        if self.probe_sigmas.iter().any(|&s| !(s >= 0.0 && s.is_finite())) {
+        if self
+            .probe_sigmas
+            .iter()
+            .any(|&s| !(s >= 0.0 && s.is_finite()))
+        {
             return Err("probe sigmas must be non-negative".into());
         }
         if !(self.gamma > 0.0 && self.gamma <= 1.0) || !(self.alpha > 0.0 && self.alpha.is_finite())
@@ -466,7 +470,11 @@ pub fn init<const O: usize, const A: usize, const F: usize>(
     let limit = (6.0 / (O + A) as f64).sqrt();
     for (i, x) in p.params_mut().iter_mut().enumerate() {
         let u = f64::unit_from_u64(rng.next_u64());
-        *x = if i / A < O { limit * (2.0 * u - 1.0) } else { 0.0 };
+        *x = if i / A < O {
+            limit * (2.0 * u - 1.0)
+        } else {
+            0.0
+        };
     }
     p.set_sigma(sigma)?;
     Ok(p)
@@ -671,8 +679,12 @@ impl<const O: usize, const A: usize> Context<'_, O, A> {
             left as u64,
         );
         for run in todo {
-            self.train_one::<F>(log, run)
-                .map_err(|e| format!("run σ = {}, rate {}, seed {}: {e}", run.sigma, run.rate, run.seed))?;
+            self.train_one::<F>(log, run).map_err(|e| {
+                format!(
+                    "run σ = {}, rate {}, seed {}: {e}",
+                    run.sigma, run.rate, run.seed
+                )
+            })?;
         }
         Ok(())
     }
@@ -792,7 +804,9 @@ impl<const O: usize, const A: usize> Context<'_, O, A> {
         );
         let mut scratch = vec![0.0; 2 * F * A];
         for (update, theta, probe_sigma) in todo {
-            let mut objective = self.objective::<F>(probe_sigma, s.gamma).map_err(|e| e.to_string())?;
+            let mut objective = self
+                .objective::<F>(probe_sigma, s.gamma)
+                .map_err(|e| e.to_string())?;
             let pick = probe::improving_curvature(
                 &mut objective,
                 &theta,
@@ -826,7 +840,10 @@ impl<const O: usize, const A: usize> Context<'_, O, A> {
         let mut probes: Vec<(RunKey, f64)> = s.probe_sigmas.iter().map(|&ps| (low, ps)).collect();
         for &sigma in &s.sigmas {
             if let Some(run) = report.best_run(sigma, low.seed) {
-                if !probes.iter().any(|(r, ps)| r.id() == run.id() && *ps == sigma) {
+                if !probes
+                    .iter()
+                    .any(|(r, ps)| r.id() == run.id() && *ps == sigma)
+                {
                     probes.push((run, sigma));
                 }
             }
@@ -849,7 +866,9 @@ impl<const O: usize, const A: usize> Context<'_, O, A> {
                 .get(&run.id())
                 .and_then(|c| c.get(&s.updates))
                 .ok_or("a final checkpoint is missing")?;
-            let mut objective = self.objective::<F>(probe_sigma, s.gamma).map_err(|e| e.to_string())?;
+            let mut objective = self
+                .objective::<F>(probe_sigma, s.gamma)
+                .map_err(|e| e.to_string())?;
             let mut acc = probe::start(&mut objective, theta, s.alpha, Thresholds::default())
                 .map_err(|e| e.to_string())?;
             probe::probe(
@@ -896,8 +915,16 @@ impl<const O: usize, const A: usize> Context<'_, O, A> {
         for probe_sigma in interpolations {
             // The interpolation reports the undiscounted return, as the
             // authors' code does.
-            let mut objective = self.objective::<F>(probe_sigma, 1.0).map_err(|e| e.to_string())?;
-            let blank = (0.0, Estimate { value: 0.0, std_error: 0.0 });
+            let mut objective = self
+                .objective::<F>(probe_sigma, 1.0)
+                .map_err(|e| e.to_string())?;
+            let blank = (
+                0.0,
+                Estimate {
+                    value: 0.0,
+                    std_error: 0.0,
+                },
+            );
             let mut out = vec![blank; s.points];
             let mut point = vec![0.0; F * A];
             probe::interpolate(&mut objective, from, to, 0.0, 1.0, &mut point, &mut out)
@@ -907,7 +934,10 @@ impl<const O: usize, const A: usize> Context<'_, O, A> {
                 from: low,
                 to: high,
                 probe_sigma,
-                points: out.iter().map(|(a, e)| (*a, e.value, e.std_error)).collect(),
+                points: out
+                    .iter()
+                    .map(|(a, e)| (*a, e.value, e.std_error))
+                    .collect(),
             })?;
         }
         Ok(())
@@ -983,13 +1013,25 @@ impl<'a> Report<'a> {
     /// rate, and the highest σ's solution (best rate) of the same seed.
     pub fn solution_pair(&self) -> Option<(RunKey, RunKey)> {
         let low = self.s.sigmas.iter().copied().fold(f64::INFINITY, f64::min);
-        let high = self.s.sigmas.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let high = self
+            .s
+            .sigmas
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
         let (rate, _) = self.best_rate(low)?;
         let (seed, _) = self
             .finals(low, rate)
             .into_iter()
             .min_by(|a, b| a.1.total_cmp(&b.1))?;
-        Some((RunKey { sigma: low, rate, seed }, self.best_run(high, seed)?))
+        Some((
+            RunKey {
+                sigma: low,
+                rate,
+                seed,
+            },
+            self.best_run(high, seed)?,
+        ))
     }
 
     /// The mean deterministic learning curve of σ at `rate` over seeds:
@@ -1060,7 +1102,11 @@ impl<'a> Report<'a> {
             s.updates,
             s.batch,
             s.gamma,
-            if s.clip_actions { "clipped to [-1, 1]" } else { "unclipped" }
+            if s.clip_actions {
+                "clipped to [-1, 1]"
+            } else {
+                "unclipped"
+            }
         );
         let _ = writeln!(
             t,
@@ -1104,7 +1150,10 @@ impl<'a> Report<'a> {
                 );
             }
         }
-        let _ = writeln!(t, "learning curves at the best rates (mean ± sd over seeds), by update:");
+        let _ = writeln!(
+            t,
+            "learning curves at the best rates (mean ± sd over seeds), by update:"
+        );
         for &(sigma, rate, _) in &bests {
             let c = self.curve(sigma, rate);
             let shown: Vec<String> = c
@@ -1158,7 +1207,11 @@ impl<'a> Report<'a> {
                     );
                 }
             }
-            let _ = writeln!(t, "each σ's final solution (seed {}, best rate) under its own σ:", low.seed);
+            let _ = writeln!(
+                t,
+                "each σ's final solution (seed {}, best rate) under its own σ:",
+                low.seed
+            );
             for &sigma in &s.sigmas {
                 if let Some(run) = self.best_run(sigma, low.seed) {
                     if let Some(p) = self.probe(&run, sigma) {
@@ -1181,8 +1234,10 @@ impl<'a> Report<'a> {
             );
             for &ps in &s.probe_sigmas {
                 if let Some(points) = self.interpolation(ps) {
-                    let shown: Vec<String> =
-                        points.iter().map(|(a, v, _)| format!("{a:.1}: {v:.0}")).collect();
+                    let shown: Vec<String> = points
+                        .iter()
+                        .map(|(a, v, _)| format!("{a:.1}: {v:.0}"))
+                        .collect();
                     let _ = writeln!(
                         t,
                         "  σ = {ps:<4}: {}  [{}]",

@@ -20,8 +20,8 @@
 #![warn(missing_docs)]
 
 mod env;
-pub mod experiment;
 mod error;
+pub mod experiment;
 mod task;
 
 pub use env::{
