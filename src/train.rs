@@ -159,9 +159,9 @@ impl Classification {
 /// let mdp = paper::mdp::<f64>();
 /// let mut policy = Softmax::<f64, 26, 4>::tabular();
 /// let mut ws = ExactWorkspace::new();
-/// let mut trainer = Trainer::new(TrainConfig::new(0.1, 200))?;
+/// let mut trainer = Trainer::new(TrainConfig::new(1.0, 40))?;
 /// let outcome = trainer.run(&mdp, &mut policy, &mut ws, |_| core::ops::ControlFlow::Continue(()))?;
-/// assert_eq!(outcome.updates, 200);
+/// assert_eq!(outcome.updates, 40);
 /// // From the uniform policy, exact ascent finds the better corner.
 /// let threshold = ws.deterministic_return(&mdp, &[3; 26])?; // always DOWN
 /// assert_eq!(Classification::classify(outcome.final_j_true, threshold), Classification::Optimal);

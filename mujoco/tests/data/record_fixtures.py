@@ -24,14 +24,19 @@ full vectors at steps 0-4, every 50th step and the last step. The reset
 state (qpos, qvel after `reset(seed=seed)`) and first observation are stored
 in full; the replay starts from that state.
 
-Usage (needs gymnasium==1.4.0 and mujoco==3.17.0 with their dependencies):
-    python3 -m venv /tmp/gym && /tmp/gym/bin/pip install 'gymnasium[mujoco]==1.4.0' mujoco==3.17.0
-    /tmp/gym/bin/python mujoco/tests/data/record_fixtures.py
+Usage (needs gymnasium==1.4.0 and mujoco==3.17.0; `mujoco/gym-python.sh`
+makes a virtualenv with both and prints its python):
+    $(mujoco/gym-python.sh) mujoco/tests/data/record_fixtures.py          # rewrite
+    $(mujoco/gym-python.sh) mujoco/tests/data/record_fixtures.py --check  # compare
+
+`--check` records again and compares with the committed files byte for
+byte (CI runs it: the fixtures are what Gymnasium produces today).
 """
 
 import json
 import os
 import struct
+import sys
 
 import gymnasium
 import mujoco
@@ -166,10 +171,22 @@ def record(key):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
+    check = "--check" in sys.argv[1:]
+    failed = []
     for key in MODELS:
-        with open(os.path.join(here, f"{key}.json"), "w") as f:
-            json.dump(record(key), f, separators=(",", ":"))
-            f.write("\n")
+        text = json.dumps(record(key), separators=(",", ":")) + "\n"
+        path = os.path.join(here, f"{key}.json")
+        if check:
+            with open(path) as f:
+                if f.read() != text:
+                    failed.append(path)
+        else:
+            with open(path, "w") as f:
+                f.write(text)
+    if failed:
+        sys.exit("differ from Gymnasium's episodes recorded now: " + ", ".join(failed))
+    if check:
+        print("fixtures identical to Gymnasium's episodes recorded now")
 
 
 if __name__ == "__main__":
