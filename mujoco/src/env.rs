@@ -40,7 +40,11 @@ pub fn assets_dir() -> PathBuf {
 ///
 /// [`Error::WrongVersion`].
 pub fn check_version() -> Result<()> {
-    let found = mujoco_rs::mujoco_version();
+    expect_version(mujoco_rs::mujoco_version())
+}
+
+/// [`Error::WrongVersion`] unless `found` is [`MUJOCO_VERSION`].
+fn expect_version(found: &str) -> Result<()> {
     if found == MUJOCO_VERSION {
         Ok(())
     } else {
@@ -465,5 +469,24 @@ impl<const O: usize, const A: usize> Env<f64, O, A> for Mujoco<O, A> {
             terminated,
             truncated: self.elapsed >= self.max_episode_steps,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_loaded_library_is_3_17_0_and_another_version_is_an_error() {
+        assert_eq!(check_version(), Ok(()));
+        let e = expect_version("3.16.1").unwrap_err();
+        assert_eq!(
+            e,
+            Error::WrongVersion {
+                found: "3.16.1".into(),
+                expected: "3.17.0"
+            }
+        );
+        assert!(e.to_string().contains("mujoco/setup.sh"), "{e}");
     }
 }
