@@ -243,7 +243,7 @@ fn bad_input_is_an_error() {
 fn threads_give_the_single_thread_result_bit_for_bit() {
     use policy_landscape::reinforce::parallel;
     for estimator in [Estimator::Unbiased, Estimator::Normalized] {
-        let r = rollouts(100, 8); // 100 episodes: 7 chunks, the last one short
+        let r = rollouts(100, 8); // 100 episodes, each its own chunk
         let (mut a, mut b) = ([0.0; 2], [0.0; 2]);
         let (mut sa, mut sb) = (BatchSums::new(), BatchSums::new());
         let ra = reinforce_gradient(

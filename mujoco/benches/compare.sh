@@ -13,8 +13,8 @@
 # Both sides step the same 1024 actions (SplitMix64 from one seed, in the
 # tasks' ctrlrange), resetting at episode ends, resets included.
 #
-# Python: $GYM_PYTHON when set (it must have gymnasium 1.4.0 and mujoco
-# 3.17.0), else .mujoco/venv, created on first use with pip.
+# Python: mujoco/gym-python.sh's ($GYM_PYTHON when set, else .mujoco/venv,
+# created on first use).
 # Settings: ROUNDS (3), GYM_TIME (seconds of passes per task and round, 2),
 # REINFORCE (1). Logs and raw figures go to <target>/compare/.
 set -euo pipefail
@@ -26,24 +26,10 @@ reinforce=${REINFORCE:-1}
 
 mujoco/setup.sh >/dev/null
 
-check='import gymnasium, mujoco, numpy
-v = (gymnasium.__version__, mujoco.__version__)
-assert v == ("1.4.0", "3.17.0"), "gymnasium %s, mujoco %s" % v'
-if [ -n "${GYM_PYTHON:-}" ]; then
-    python=$GYM_PYTHON
-    if ! "$python" -c "$check"; then
-        echo "GYM_PYTHON=$python needs gymnasium 1.4.0 and mujoco 3.17.0" >&2
-        exit 1
-    fi
-else
-    venv="$root/.mujoco/venv"
-    python="$venv/bin/python"
-    if ! { [ -x "$python" ] && "$python" -c "$check" 2>/dev/null; }; then
-        echo "Creating $venv with gymnasium 1.4.0 and mujoco 3.17.0 (once)"
-        python3 -m venv "$venv"
-        "$python" -m pip install --quiet 'gymnasium[mujoco]==1.4.0' 'mujoco==3.17.0'
-        "$python" -c "$check"
-    fi
+python=$(mujoco/gym-python.sh)
+if ! "$python" -c 'import gymnasium, mujoco; assert (gymnasium.__version__, mujoco.__version__) == ("1.4.0", "3.17.0")'; then
+    echo "$python needs gymnasium 1.4.0 and mujoco 3.17.0" >&2
+    exit 1
 fi
 
 target=$(cargo metadata --format-version 1 --no-deps |

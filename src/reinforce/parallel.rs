@@ -53,22 +53,18 @@ where
         .step_by(CHUNK)
         .map(|s| (s, s.saturating_add(CHUNK).min(rollouts.episodes)))
         .collect();
+    // One environment clone and reward buffer per worker, reused across
+    // its chunks.
     let parts: Vec<Result<BatchSums<T, O, A, F>>> = chunks
         .par_iter()
-        .map(|&(start, end)| {
-            let mut env = env.clone();
-            let mut rewards = vec![T::ZERO; max_episode_len];
-            let mut chunk = BatchSums::new();
-            accumulate_episodes(
-                &mut env,
-                policy,
-                rollouts,
-                start..end,
-                &mut rewards,
-                &mut chunk,
-            )?;
-            Ok(chunk)
-        })
+        .map_init(
+            || (env.clone(), vec![T::ZERO; max_episode_len]),
+            |(env, rewards), &(start, end)| {
+                let mut chunk = BatchSums::new();
+                accumulate_episodes(env, policy, rollouts, start..end, rewards, &mut chunk)?;
+                Ok(chunk)
+            },
+        )
         .collect();
     let mut total = BatchSums::new();
     for part in parts {
