@@ -157,7 +157,7 @@ impl Settings {
         if self.eval_episodes < 2 || self.probe_episodes < 2 {
             return Err("eval-episodes and probe-episodes must be at least 2".into());
         }
-        if self.probe_every % self.eval_every != 0 {
+        if !self.probe_every.is_multiple_of(self.eval_every) {
             return Err("probe-every must be a multiple of eval-every".into());
         }
         if self.sigmas.is_empty() || self.sigmas.iter().any(|&s| !(s > 0.0 && s.is_finite())) {
@@ -173,8 +173,7 @@ impl Settings {
         {
             return Err("probe sigmas must be non-negative".into());
         }
-        if !(self.gamma > 0.0 && self.gamma <= 1.0) || !(self.alpha > 0.0 && self.alpha.is_finite())
-        {
+        if !(self.gamma > 0.0 && self.gamma <= 1.0 && self.alpha > 0.0 && self.alpha.is_finite()) {
             return Err("gamma must be in (0, 1] and alpha positive".into());
         }
         Ok(())
@@ -192,8 +191,30 @@ pub struct RunKey {
     pub seed: u64,
 }
 
+/// A run as a map key: the bits of σ and the rate, and the seed.
+pub type RunId = (u64, u64, u64);
+
+/// The footnote-5 direction's `(gradient, curvature)`; `None` when no
+/// direction improved.
+pub type Pick = Option<(f64, f64)>;
+
+/// Values by update.
+pub type Series<V> = BTreeMap<usize, V>;
+
+/// An interpolation as recorded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Path1d {
+    /// Start (the lowest-σ solution).
+    pub from: RunKey,
+    /// End.
+    pub to: RunKey,
+    /// `(a, value, std_error)` per point.
+    pub points: Vec<(f64, f64, f64)>,
+}
+
 impl RunKey {
-    fn id(&self) -> (u64, u64, u64) {
+    /// The run as a map key.
+    pub fn id(&self) -> RunId {
         (self.sigma.to_bits(), self.rate.to_bits(), self.seed)
     }
 }
@@ -309,17 +330,17 @@ pub struct Log {
     /// The settings line.
     pub settings: Option<Settings>,
     /// Evaluations per run, by update.
-    pub evals: BTreeMap<(u64, u64, u64), BTreeMap<usize, (f64, f64)>>,
+    pub evals: BTreeMap<RunId, Series<(f64, f64)>>,
     /// Checkpoints per run, by update.
-    pub checkpoints: BTreeMap<(u64, u64, u64), BTreeMap<usize, Vec<f64>>>,
+    pub checkpoints: BTreeMap<RunId, Series<Vec<f64>>>,
     /// Finished runs.
-    pub done: BTreeMap<(u64, u64, u64), RunKey>,
+    pub done: BTreeMap<RunId, RunKey>,
     /// Fig. 6 picks per (run, probe σ), by update.
-    pub curvature: BTreeMap<((u64, u64, u64), u64), BTreeMap<usize, Option<(f64, f64)>>>,
-    /// Fig. 7a probes per (run, probe σ).
-    pub probes: BTreeMap<((u64, u64, u64), u64), (RunKey, f64, ProbeStats)>,
-    /// Fig. 7b interpolations per probe σ.
-    pub interpolations: BTreeMap<u64, (RunKey, RunKey, f64, Vec<(f64, f64, f64)>)>,
+    pub curvature: BTreeMap<(RunId, u64), Series<Pick>>,
+    /// Fig. 7a probes per (run, bits of the probe σ).
+    pub probes: BTreeMap<(RunId, u64), ProbeStats>,
+    /// Fig. 7b interpolations per bits of the probe σ.
+    pub interpolations: BTreeMap<u64, Path1d>,
 }
 
 impl Log {
@@ -363,10 +384,8 @@ impl Log {
                 probe_sigma,
                 stats,
             } => {
-                self.probes.insert(
-                    (run.id(), probe_sigma.to_bits()),
-                    (*run, *probe_sigma, stats.clone()),
-                );
+                self.probes
+                    .insert((run.id(), probe_sigma.to_bits()), stats.clone());
             }
             Record::Interpolation {
                 from,
@@ -376,7 +395,11 @@ impl Log {
             } => {
                 self.interpolations.insert(
                     probe_sigma.to_bits(),
-                    (*from, *to, *probe_sigma, points.clone()),
+                    Path1d {
+                        from: *from,
+                        to: *to,
+                        points: points.clone(),
+                    },
                 );
             }
         }
@@ -401,15 +424,15 @@ impl Log {
             }
             let r: Record = serde_json::from_str(&line)
                 .map_err(|e| format!("{}, line {}: {e}", path.display(), i + 1))?;
-            if let (Record::Settings(s), Some(old)) = (&r, &log.settings) {
-                if s != old {
-                    return Err(format!(
-                        "{}, line {}: a second, different settings line (files of different \
-                         experiments were concatenated)",
-                        path.display(),
-                        i + 1
-                    ));
-                }
+            if let (Record::Settings(s), Some(old)) = (&r, &log.settings)
+                && s != old
+            {
+                return Err(format!(
+                    "{}, line {}: a second, different settings line (files of different \
+                     experiments were concatenated)",
+                    path.display(),
+                    i + 1
+                ));
             }
             log.add(&r);
         }
@@ -839,13 +862,12 @@ impl<const O: usize, const A: usize> Context<'_, O, A> {
         // of the same seed under its own σ.
         let mut probes: Vec<(RunKey, f64)> = s.probe_sigmas.iter().map(|&ps| (low, ps)).collect();
         for &sigma in &s.sigmas {
-            if let Some(run) = report.best_run(sigma, low.seed) {
-                if !probes
+            if let Some(run) = report.best_run(sigma, low.seed)
+                && !probes
                     .iter()
                     .any(|(r, ps)| r.id() == run.id() && *ps == sigma)
-                {
-                    probes.push((run, sigma));
-                }
+            {
+                probes.push((run, sigma));
             }
         }
         probes.retain(|(r, ps)| !log.probes.contains_key(&(r.id(), ps.to_bits())));
@@ -1074,10 +1096,7 @@ impl<'a> Report<'a> {
 
     /// Fig. 7a: the probe of `run` under `probe_sigma`.
     pub fn probe(&self, run: &RunKey, probe_sigma: f64) -> Option<&ProbeStats> {
-        self.log
-            .probes
-            .get(&(run.id(), probe_sigma.to_bits()))
-            .map(|p| &p.2)
+        self.log.probes.get(&(run.id(), probe_sigma.to_bits()))
     }
 
     /// Fig. 7b: the interpolation under `probe_sigma`.
@@ -1085,7 +1104,7 @@ impl<'a> Report<'a> {
         self.log
             .interpolations
             .get(&probe_sigma.to_bits())
-            .map(|i| i.3.as_slice())
+            .map(|i| i.points.as_slice())
     }
 
     /// The whole report as text.
@@ -1134,21 +1153,21 @@ impl<'a> Report<'a> {
             .iter()
             .filter_map(|&sg| self.best_rate(sg).map(|(r, m)| (sg, r, m)))
             .collect();
-        if let (Some(lo), Some(hi)) = (bests.first(), bests.last()) {
-            if bests.len() > 1 {
-                let _ = writeln!(
-                    t,
-                    "best final return, σ = {} vs σ = {}: {:.1} vs {:.1} ({:.2}x); best rate {} vs {} ({:.0}x)",
-                    hi.0,
-                    lo.0,
-                    hi.2,
-                    lo.2,
-                    hi.2 / lo.2,
-                    hi.1,
-                    lo.1,
-                    hi.1 / lo.1
-                );
-            }
+        if let (Some(lo), Some(hi)) = (bests.first(), bests.last())
+            && bests.len() > 1
+        {
+            let _ = writeln!(
+                t,
+                "best final return, σ = {} vs σ = {}: {:.1} vs {:.1} ({:.2}x); best rate {} vs {} ({:.0}x)",
+                hi.0,
+                lo.0,
+                hi.2,
+                lo.2,
+                hi.2 / lo.2,
+                hi.1,
+                lo.1,
+                hi.1 / lo.1
+            );
         }
         let _ = writeln!(
             t,
@@ -1213,18 +1232,18 @@ impl<'a> Report<'a> {
                 low.seed
             );
             for &sigma in &s.sigmas {
-                if let Some(run) = self.best_run(sigma, low.seed) {
-                    if let Some(p) = self.probe(&run, sigma) {
-                        let _ = writeln!(
-                            t,
-                            "  σ = {sigma:<4}: {:>3}/{} = {:>5.1} % [{:.1}, {:.1}] negative",
-                            p.negative,
-                            p.directions,
-                            100.0 * p.fraction_negative,
-                            100.0 * p.interval.0,
-                            100.0 * p.interval.1
-                        );
-                    }
+                if let Some(run) = self.best_run(sigma, low.seed)
+                    && let Some(p) = self.probe(&run, sigma)
+                {
+                    let _ = writeln!(
+                        t,
+                        "  σ = {sigma:<4}: {:>3}/{} = {:>5.1} % [{:.1}, {:.1}] negative",
+                        p.negative,
+                        p.directions,
+                        100.0 * p.fraction_negative,
+                        100.0 * p.interval.0,
+                        100.0 * p.interval.1
+                    );
                 }
             }
             let _ = writeln!(
