@@ -266,6 +266,9 @@ fn main() {
         cli.fail("--threads must be at least 1");
     }
     let phases: &[Phase] = match phase.as_str() {
+        // A shard trains its runs only: the later phases need every shard's
+        // runs (concatenate the files, then run them once).
+        "all" if shard.1 > 1 => &[Phase::Train],
         "all" => &[Phase::Train, Phase::Curvature, Phase::Solutions],
         "train" => &[Phase::Train],
         "curvature" => &[Phase::Curvature],
@@ -302,6 +305,13 @@ fn main() {
         }
     }
     drop(bar);
+    if shard.1 > 1 {
+        println!(
+            "shard {}/{} trained; concatenate every shard's file into one and run \
+             --phase curvature, then --phase solutions, on it",
+            shard.0, shard.1
+        );
+    }
     match Log::read(&path) {
         Ok(log) => {
             let settings = log.settings.clone().unwrap_or(s);

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Once, PoisonError};
 
 use mujoco_rs::prelude::{MjData, MjModel};
+use mujoco_rs::wrappers::mj_data::MjtWarning;
 use mujoco_rs::wrappers::mj_logging::{log_config, set_log_config};
 use policy_landscape::env::{Env, Transition};
 use policy_landscape::rand_xoshiro::rand_core::Rng;
@@ -377,13 +378,19 @@ impl<const O: usize, const A: usize> Mujoco<O, A> {
         state_ok && inside(z, h.z) && inside(angle, h.angle)
     }
 
-    /// Sum of MuJoCo's warning counters (instabilities reset the state).
-    fn warnings(&self) -> i64 {
-        self.data
-            .warning()
-            .iter()
-            .map(|w| i64::from(w.number))
-            .sum()
+    /// MuJoCo's counters of the warnings after which it resets the state
+    /// itself: a bad position, velocity or acceleration (`mjWARN_BADQPOS`,
+    /// `mjWARN_BADQVEL`, `mjWARN_BADQACC`). Other warnings (a full contact
+    /// buffer, a bad control that MuJoCo zeroes) leave the state to the
+    /// dynamics, as under Gymnasium.
+    fn resets(&self) -> [i32; 3] {
+        let w = self.data.warning();
+        [
+            MjtWarning::mjWARN_BADQPOS,
+            MjtWarning::mjWARN_BADQVEL,
+            MjtWarning::mjWARN_BADQACC,
+        ]
+        .map(|k| w.get(k as usize).map_or(0, |s| s.number))
     }
 }
 
@@ -441,13 +448,15 @@ impl<const O: usize, const A: usize> Env<f64, O, A> for Mujoco<O, A> {
                 what: "control cost (action too large)",
             });
         }
-        let warnings = self.warnings();
+        let resets = self.resets();
         let x_before = self.data.qpos()[0];
         self.data.ctrl_mut().copy_from_slice(action);
         for _ in 0..self.spec.frame_skip {
             self.data.step();
         }
-        if self.warnings() != warnings {
+        // Each counter on its own: a reset zeroes them all before counting
+        // its own, so a sum could stay the same.
+        if self.resets() != resets {
             return Err(policy_landscape::Error::NumericalOverflow {
                 what: "MuJoCo simulation (unstable; the episode must be reset)",
             });

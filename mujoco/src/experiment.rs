@@ -27,7 +27,7 @@
 //! files from several machines (`shard`) concatenate into one.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::Path;
 
 use policy_landscape::Real;
@@ -44,10 +44,12 @@ use crate::env::{MAX_EPISODE_STEPS, Mujoco};
 use crate::task::Task;
 
 /// Seed of the deterministic evaluations' episodes (the same initial
-/// states for every run and update: paired comparisons).
-const EVAL_SEED: u64 = 7;
+/// states for every run and update: paired comparisons). The evaluation,
+/// probe and training seeds never meet: training batches use
+/// `seed · 1 000 003 + update`, far below these.
+const EVAL_SEED: u64 = u64::MAX - 7;
 /// Seed of the probes' episodes (common random numbers across directions).
-const PROBE_SEED: u64 = 9;
+const PROBE_SEED: u64 = u64::MAX - 9;
 /// Seed of the probes' directions.
 const DIRECTION_SEED: u64 = 2019;
 
@@ -154,6 +156,20 @@ impl Settings {
         positive("probe-every", self.probe_every)?;
         positive("directions", self.directions as usize)?;
         positive("points", self.points)?;
+        for (name, list) in [
+            ("sigmas", &self.sigmas),
+            ("rates", &self.rates),
+            ("probe sigmas", &self.probe_sigmas),
+        ] {
+            if list
+                .windows(2)
+                .any(|w| w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less))
+            {
+                return Err(format!(
+                    "{name} must be given in increasing order, each once"
+                ));
+            }
+        }
         if self.eval_episodes < 2 || self.probe_episodes < 2 {
             return Err("eval-episodes and probe-episodes must be at least 2".into());
         }
@@ -276,6 +292,17 @@ pub enum Record {
         /// The run.
         run: RunKey,
     },
+    /// A run stopped with an error (e.g. a learning rate that makes the
+    /// parameters overflow). Deterministic, so not retried on resume; its
+    /// (σ, rate) is not eligible as a best rate.
+    Failed {
+        /// The run.
+        run: RunKey,
+        /// Updates made before the error.
+        update: usize,
+        /// The error.
+        error: String,
+    },
     /// Fig. 6: the footnote-5 direction's (gradient, curvature) projections
     /// of the objective with `probe_sigma` at a checkpoint of `run`.
     Curvature {
@@ -335,6 +362,8 @@ pub struct Log {
     pub checkpoints: BTreeMap<RunId, Series<Vec<f64>>>,
     /// Finished runs.
     pub done: BTreeMap<RunId, RunKey>,
+    /// Runs that stopped with an error: (updates made, error).
+    pub failed: BTreeMap<RunId, (RunKey, usize, String)>,
     /// Fig. 6 picks per (run, probe σ), by update.
     pub curvature: BTreeMap<(RunId, u64), Series<Pick>>,
     /// Fig. 7a probes per (run, bits of the probe σ).
@@ -367,6 +396,9 @@ impl Log {
             }
             Record::Done { run } => {
                 self.done.insert(run.id(), *run);
+            }
+            Record::Failed { run, update, error } => {
+                self.failed.insert(run.id(), (*run, *update, error.clone()));
             }
             Record::Curvature {
                 run,
@@ -417,12 +449,21 @@ impl Log {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(log),
             Err(e) => return Err(format!("{}: {e}", path.display())),
         };
-        for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-            let line = line.map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::BufReader::new(file), &mut text)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        // A last line without its newline was cut by a stop mid-write: it is
+        // ignored (and the next write starts a new line).
+        let complete = match text.rfind('\n') {
+            Some(end) if !text.ends_with('\n') => &text[..=end],
+            Some(_) => &text[..],
+            None => "",
+        };
+        for (i, line) in complete.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
-            let r: Record = serde_json::from_str(&line)
+            let r: Record = serde_json::from_str(line)
                 .map_err(|e| format!("{}, line {}: {e}", path.display(), i + 1))?;
             if let (Record::Settings(s), Some(old)) = (&r, &log.settings)
                 && s != old
@@ -460,11 +501,22 @@ impl Writer {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
-        let file = std::fs::OpenOptions::new()
+        let mut file = std::fs::OpenOptions::new()
             .create(true)
+            .read(true)
             .append(true)
             .open(path)
             .map_err(|e| format!("{}: {e}", path.display()))?;
+        // A last line without its newline was cut by a stop mid-write:
+        // drop it, so the file holds whole records only.
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut text)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if text.last().is_some_and(|&b| b != b'\n') {
+            let keep = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            file.set_len(keep as u64)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
         Ok(Self {
             file: std::io::BufWriter::new(file),
         })
@@ -683,7 +735,7 @@ impl<const O: usize, const A: usize> Context<'_, O, A> {
         let s = self.s;
         let todo: Vec<RunKey> = runs(s, shard)
             .into_iter()
-            .filter(|r| !log.done.contains_key(&r.id()))
+            .filter(|r| !log.done.contains_key(&r.id()) && !log.failed.contains_key(&r.id()))
             .collect();
         let left: usize = todo
             .iter()
@@ -702,34 +754,46 @@ impl<const O: usize, const A: usize> Context<'_, O, A> {
             left as u64,
         );
         for run in todo {
-            self.train_one::<F>(log, run).map_err(|e| {
-                format!(
-                    "run σ = {}, rate {}, seed {}: {e}",
-                    run.sigma, run.rate, run.seed
-                )
-            })?;
+            // A run that fails (a rate that diverges) is recorded and the
+            // grid goes on; only I/O errors stop the phase.
+            if let Err((update, error)) = self.train_one::<F>(log, run)? {
+                self.out.write(&Record::Failed { run, update, error })?;
+            }
         }
         Ok(())
     }
 
-    fn train_one<const F: usize>(&mut self, log: &Log, run: RunKey) -> Result<(), String> {
+    /// Trains one run: `Err` for I/O, `Ok(Err((update, error)))` when the
+    /// run itself failed.
+    #[allow(clippy::type_complexity)]
+    fn train_one<const F: usize>(
+        &mut self,
+        log: &Log,
+        run: RunKey,
+    ) -> Result<Result<(), (usize, String)>, String> {
         let s = self.s;
-        let mut policy = init::<O, A, F>(run.seed, run.sigma).map_err(|e| e.to_string())?;
+        let mut policy = match init::<O, A, F>(run.seed, run.sigma) {
+            Ok(p) => p,
+            Err(e) => return Ok(Err((0, e.to_string()))),
+        };
         let mut start = 0;
         if let Some((&update, theta)) = log
             .checkpoints
             .get(&run.id())
             .and_then(|c| c.iter().next_back())
         {
-            policy.set_params(theta).map_err(|e| e.to_string())?;
+            if let Err(e) = policy.set_params(theta) {
+                return Ok(Err((update, e.to_string())));
+            }
             start = update.min(s.updates);
         }
         let base_seed = run.seed.wrapping_mul(1_000_003);
         let mut update = start;
         while update < s.updates {
-            let det = self
-                .deterministic::<F>(policy.params())
-                .map_err(|e| e.to_string())?;
+            let det = match self.deterministic::<F>(policy.params()) {
+                Ok(d) => d,
+                Err(e) => return Ok(Err((update, format!("evaluation: {e}")))),
+            };
             self.out.write(&Record::Eval {
                 run,
                 update,
@@ -756,11 +820,16 @@ impl<const O: usize, const A: usize> Context<'_, O, A> {
                 },
             };
             let progress = &mut *self.progress;
-            parallel::train_sgd(self.arena, &mut policy, &config, MAX_EPISODE_STEPS, |_| {
-                progress.advance(1);
-                std::ops::ControlFlow::Continue(())
-            })
-            .map_err(|e| format!("update {update}: {e}"))?;
+            let mut made = 0;
+            let trained =
+                parallel::train_sgd(self.arena, &mut policy, &config, MAX_EPISODE_STEPS, |_| {
+                    made += 1;
+                    progress.advance(1);
+                    std::ops::ControlFlow::Continue(())
+                });
+            if let Err(e) = trained {
+                return Ok(Err((update + made, e.to_string())));
+            }
             update += chunk;
             self.out.write(&Record::Checkpoint {
                 run,
@@ -769,9 +838,10 @@ impl<const O: usize, const A: usize> Context<'_, O, A> {
             })?;
         }
         if log.final_value(&run, s.updates).is_none() {
-            let det = self
-                .deterministic::<F>(policy.params())
-                .map_err(|e| e.to_string())?;
+            let det = match self.deterministic::<F>(policy.params()) {
+                Ok(d) => d,
+                Err(e) => return Ok(Err((s.updates, format!("evaluation: {e}")))),
+            };
             self.out.write(&Record::Eval {
                 run,
                 update: s.updates,
@@ -779,7 +849,8 @@ impl<const O: usize, const A: usize> Context<'_, O, A> {
                 std_error: det.std_error,
             })?;
         }
-        self.out.write(&Record::Done { run })
+        self.out.write(&Record::Done { run })?;
+        Ok(Ok(()))
     }
 
     /// Fig. 6 at the checkpoints of the chosen run.
@@ -1008,8 +1079,12 @@ impl<'a> Report<'a> {
         let mut best: Option<(f64, f64)> = None;
         for &rate in &self.s.rates {
             let f = self.finals(sigma, rate);
-            if f.len() as u64 != self.s.seeds {
+            let failed = self.failures(sigma, rate);
+            if (f.len() + failed) as u64 != self.s.seeds {
                 return None;
+            }
+            if failed > 0 {
+                continue;
             }
             let (m, _) = mean_sd(&f.iter().map(|x| x.1).collect::<Vec<_>>());
             if best.is_none_or(|(_, b)| m > b) {
@@ -1017,6 +1092,17 @@ impl<'a> Report<'a> {
             }
         }
         best
+    }
+
+    /// Runs of (σ, rate) that failed.
+    pub fn failures(&self, sigma: f64, rate: f64) -> usize {
+        (0..self.s.seeds)
+            .filter(|&seed| {
+                self.log
+                    .failed
+                    .contains_key(&RunKey { sigma, rate, seed }.id())
+            })
+            .count()
     }
 
     /// The run of σ at its best rate for `seed`.
@@ -1132,11 +1218,24 @@ impl<'a> Report<'a> {
             "\nFig. 5: final deterministic (σ = 0) undiscounted return, {} episodes, over {} seeds",
             s.eval_episodes, s.seeds
         );
-        let _ = writeln!(t, "{:>6} {:>8} {:>10} {:>9}", "σ", "rate", "mean", "sd");
+        let _ = writeln!(
+            t,
+            "{:>6} {:>8} {:>10} {:>9} {:>6}",
+            "σ", "rate", "mean", "sd", "seeds"
+        );
         for &sigma in &s.sigmas {
             for &rate in &s.rates {
                 let f: Vec<f64> = self.finals(sigma, rate).iter().map(|x| x.1).collect();
+                let failed = self.failures(sigma, rate);
+                let failed_note = if failed > 0 {
+                    format!("  ({failed} failed: not eligible)")
+                } else {
+                    String::new()
+                };
                 if f.is_empty() {
+                    if failed > 0 {
+                        let _ = writeln!(t, "{sigma:>6} {rate:>8} {:>27}{failed_note}", "-");
+                    }
                     continue;
                 }
                 let (m, sd) = mean_sd(&f);
@@ -1145,16 +1244,34 @@ impl<'a> Report<'a> {
                 } else {
                     ""
                 };
-                let _ = writeln!(t, "{sigma:>6} {rate:>8} {m:>10.1} {sd:>9.1}{mark}");
+                let _ = writeln!(
+                    t,
+                    "{sigma:>6} {rate:>8} {m:>10.1} {sd:>9.1} {:>3}/{:<2}{mark}{failed_note}",
+                    f.len(),
+                    s.seeds
+                );
             }
+        }
+        for (run, update, error) in self.log.failed.values() {
+            let _ = writeln!(
+                t,
+                "  failed: σ = {}, rate {}, seed {} after {update} updates: {error}",
+                run.sigma, run.rate, run.seed
+            );
         }
         let bests: Vec<(f64, f64, f64)> = s
             .sigmas
             .iter()
             .filter_map(|&sg| self.best_rate(sg).map(|(r, m)| (sg, r, m)))
             .collect();
+        // The ratio of the highest σ's best mean return to the lowest σ's,
+        // when both are known and positive (HalfCheetah's can be negative).
         if let (Some(lo), Some(hi)) = (bests.first(), bests.last())
             && bests.len() > 1
+            && Some(&lo.0) == s.sigmas.first()
+            && Some(&hi.0) == s.sigmas.last()
+            && lo.2 > 0.0
+            && hi.2 > 0.0
         {
             let _ = writeln!(
                 t,

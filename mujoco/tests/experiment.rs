@@ -12,7 +12,7 @@ use policy_landscape_mujoco::experiment::{
 fn tiny() -> Settings {
     Settings {
         sigmas: vec![0.1, 1.0],
-        rates: vec![0.01],
+        rates: vec![0.003, 0.03],
         seeds: 2,
         updates: 4,
         batch: 4,
@@ -73,11 +73,11 @@ fn one_thread_and_two_give_the_same_file_and_resuming_changes_nothing() {
         "byte for byte"
     );
 
-    // What the file holds: 2 σ × 1 rate × 2 seeds runs of 4 updates,
+    // What the file holds: 2 σ × 2 rates × 2 seeds runs of 4 updates,
     // evaluations at 0, 2, 4; curvature at updates 0, 2 for 2 σ; probes;
     // interpolations under both probe σ.
     let log = Log::read(&one).unwrap();
-    assert_eq!(log.done.len(), 4);
+    assert_eq!(log.done.len(), 8);
     assert!(log.evals.values().all(|e| e.keys().copied().eq([0, 2, 4])));
     assert!(
         log.checkpoints
@@ -90,6 +90,28 @@ fn one_thread_and_two_give_the_same_file_and_resuming_changes_nothing() {
     let report = Report::new(&s, &log);
     let (low, high) = report.solution_pair().unwrap();
     assert_eq!((low.sigma, high.sigma, low.seed), (0.1, 1.0, high.seed));
+    // The selection, recomputed from the evaluations: the best rate has the
+    // highest mean final return over seeds; the low solution is the
+    // poorest seed at it.
+    let final_of = |sigma: f64, rate: f64, seed: u64| {
+        log.final_value(&RunKey { sigma, rate, seed }, s.updates)
+            .unwrap()
+    };
+    for (sigma, run) in [(0.1, low), (1.0, high)] {
+        let mean = |rate: f64| final_of(sigma, rate, 0) + final_of(sigma, rate, 1);
+        let best = if mean(0.03) > mean(0.003) {
+            0.03
+        } else {
+            0.003
+        };
+        assert_eq!(run.rate, best, "σ = {sigma}");
+    }
+    let poorest = if final_of(0.1, low.rate, 1) < final_of(0.1, low.rate, 0) {
+        1
+    } else {
+        0
+    };
+    assert_eq!(low.seed, poorest);
     for ps in [0.0, 1.0] {
         let p = report.probe(&low, ps).unwrap();
         assert_eq!(p.directions, 3);
@@ -108,15 +130,18 @@ fn one_thread_and_two_give_the_same_file_and_resuming_changes_nothing() {
 
     // Cut the file after the first checkpoint of the first run: resuming
     // gives the same records.
+    // The cut also tears the next line in half, as a stop mid-write would.
     let cut = fresh("cut.jsonl");
     let mut kept = Vec::new();
-    for line in text.lines() {
-        kept.push(line);
+    let mut lines = text.lines();
+    for line in lines.by_ref() {
+        kept.push(line.to_owned());
         if line.contains("\"kind\":\"checkpoint\"") {
             break;
         }
     }
-    std::fs::write(&cut, kept.join("\n") + "\n").unwrap();
+    let torn = lines.next().unwrap();
+    std::fs::write(&cut, kept.join("\n") + "\n" + &torn[..torn.len() / 2]).unwrap();
     all_phases(&s, &cut, 2);
     assert_eq!(records(&cut), records(&one));
     // Running again does nothing new.
@@ -133,7 +158,7 @@ fn shards_concatenate_into_the_whole_grid() {
     run_phase(&s, Phase::Train, &b, (1, 2), &mut Silent).unwrap();
     run_phase(&s, Phase::Train, &whole, (0, 1), &mut Silent).unwrap();
     let (la, lb) = (Log::read(&a).unwrap(), Log::read(&b).unwrap());
-    assert_eq!((la.done.len(), lb.done.len()), (2, 2));
+    assert_eq!((la.done.len(), lb.done.len()), (4, 4));
     let joined = fresh("joined.jsonl");
     let text = std::fs::read_to_string(&a).unwrap() + &std::fs::read_to_string(&b).unwrap();
     std::fs::write(&joined, text).unwrap();
@@ -177,4 +202,33 @@ fn other_settings_are_refused_and_phases_need_their_inputs() {
     };
     let back: Record = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
     assert_eq!(back, r);
+}
+
+#[test]
+fn a_failing_run_is_recorded_and_the_grid_goes_on() {
+    // A rate of 1e308 overflows the parameters at the first update.
+    let s = Settings {
+        sigmas: vec![1.0],
+        rates: vec![0.01, 1e308],
+        seeds: 1,
+        ..tiny()
+    };
+    let path = fresh("failing.jsonl");
+    run_phase(&s, Phase::Train, &path, (0, 1), &mut Silent).unwrap();
+    let log = Log::read(&path).unwrap();
+    assert_eq!(log.done.len(), 1);
+    let (run, update, error) = log.failed.values().next().unwrap();
+    assert_eq!((run.rate, *update), (1e308, 0));
+    assert!(
+        error.contains("overflow") || error.contains("non-finite"),
+        "{error}"
+    );
+    let report = Report::new(&s, &log);
+    // The failed rate is not eligible; the other one is the best.
+    assert_eq!(report.best_rate(1.0).map(|b| b.0), Some(0.01));
+    assert!(report.text().contains("failed"));
+    // Resuming does not retry it.
+    let before = std::fs::read_to_string(&path).unwrap();
+    run_phase(&s, Phase::Train, &path, (0, 1), &mut Silent).unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
 }
