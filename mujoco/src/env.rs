@@ -127,10 +127,12 @@ fn load(path: &Path) -> Result<Arc<MjModel>> {
 /// NaN or infinite action is [`policy_landscape::Error::NonFinite`], an
 /// action whose control cost overflows is
 /// [`policy_landscape::Error::NumericalOverflow`], both before anything
-/// changes; if MuJoCo finds the simulation unstable (a warning such as a
-/// bad acceleration, after which it resets the state itself), the step
-/// returns [`policy_landscape::Error::NumericalOverflow`] and the episode
-/// must be reset. `mj_rnePostConstraint`, which Gymnasium runs after each
+/// changes; if MuJoCo finds the simulation unstable (a bad position,
+/// velocity or acceleration, after which it resets the state to `qpos0`
+/// itself and Gymnasium would carry on from there), the step returns
+/// [`policy_landscape::Error::NumericalOverflow`] and the episode must be
+/// reset. A finite control beyond the range is clamped by MuJoCo, as under
+/// Gymnasium. `mj_rnePostConstraint`, which Gymnasium runs after each
 /// step for the contact forces no v5 observation of these tasks uses, is
 /// skipped.
 ///

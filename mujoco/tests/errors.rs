@@ -183,3 +183,55 @@ fn tasks_parse_from_names_and_gym_ids() {
     assert_eq!(Task::parse("HalfCheetah"), Some(Task::HalfCheetah));
     assert_eq!(Task::parse("ant"), None);
 }
+
+#[test]
+fn any_action_steps_or_errs_without_changing_anything() {
+    // 600 actions mixing ordinary, out-of-range, huge, infinite and NaN
+    // entries: each step either succeeds with finite outputs or is an
+    // error that leaves the state as it was.
+    use policy_landscape::rand_xoshiro::rand_core::Rng;
+    let specials = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        3.5,
+        1e10,
+        -1e150,
+        1e160,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+    ];
+    let mut r = rng(11);
+    let mut env = Walker2d::new(Task::Walker2d).unwrap();
+    env.reset(&mut r);
+    let (mut ok, mut err) = (0, 0);
+    for _ in 0..600 {
+        let mut a = [0.0; 6];
+        for x in a.iter_mut() {
+            let k = (r.next_u64() % 20) as usize;
+            *x = specials
+                .get(k)
+                .copied()
+                .unwrap_or_else(|| (r.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0);
+        }
+        let before = state(&env);
+        match env.step(&a) {
+            Ok(t) => {
+                ok += 1;
+                assert!(t.reward.is_finite() && t.observation.iter().all(|x| x.is_finite()));
+                if t.terminated || t.truncated {
+                    env.reset(&mut r);
+                }
+            }
+            Err(_) => {
+                err += 1;
+                assert_eq!(state(&env), before, "{a:?}");
+            }
+        }
+    }
+    assert!(ok > 100 && err > 100, "ok {ok}, err {err}");
+}
