@@ -112,13 +112,12 @@ where
 
 /// As [`super::MonteCarlo`], evaluating the episodes on rayon's threads
 /// ([`mean_return`]): the same values bit for bit, for environments whose
-/// episodes are long enough to be worth a thread (MuJoCo's).
+/// episodes are long enough to be worth a thread (MuJoCo's). It wraps the
+/// single-threaded objective, whose checks and fields it shares.
 #[derive(Clone, Debug)]
-pub struct MonteCarlo<E, T, const O: usize, const A: usize, const F: usize = O> {
-    env: E,
-    policy: Gaussian<T, O, A, F>,
-    rollouts: Rollouts<T>,
-}
+pub struct MonteCarlo<E, T, const O: usize, const A: usize, const F: usize = O>(
+    super::MonteCarlo<E, T, O, A, F>,
+);
 
 impl<E, T, const O: usize, const A: usize, const F: usize> MonteCarlo<E, T, O, A, F>
 where
@@ -131,20 +130,12 @@ where
     ///
     /// As [`super::MonteCarlo::new`].
     pub fn new(env: E, policy: Gaussian<T, O, A, F>, rollouts: Rollouts<T>) -> Result<Self> {
-        rollouts.check()?;
-        if rollouts.episodes < 2 {
-            return Err(too_few_episodes());
-        }
-        Ok(Self {
-            env,
-            policy,
-            rollouts,
-        })
+        super::MonteCarlo::new(env, policy, rollouts).map(Self)
     }
 
     /// The policy (its parameters are those of the last evaluation).
     pub fn policy(&self) -> &Gaussian<T, O, A, F> {
-        &self.policy
+        self.0.policy()
     }
 }
 
@@ -155,8 +146,9 @@ where
     E: Env<T, O, A> + Clone + Send + Sync,
 {
     fn evaluate(&mut self, theta: &[T]) -> Result<Estimate<T>> {
-        self.policy.set_params(theta)?;
-        mean_return(&self.env, &self.policy, &self.rollouts)
+        let inner = &mut self.0;
+        inner.policy.set_params(theta)?;
+        mean_return(&inner.env, &inner.policy, &inner.rollouts)
     }
 }
 

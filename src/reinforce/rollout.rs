@@ -161,9 +161,9 @@ pub(super) fn too_few_episodes() -> Error {
 /// [`Gaussian`] policy.
 #[derive(Clone, Debug)]
 pub struct MonteCarlo<E, T, const O: usize, const A: usize, const F: usize = O> {
-    env: E,
-    policy: Gaussian<T, O, A, F>,
-    rollouts: Rollouts<T>,
+    pub(super) env: E,
+    pub(super) policy: Gaussian<T, O, A, F>,
+    pub(super) rollouts: Rollouts<T>,
 }
 
 impl<E, T, const O: usize, const A: usize, const F: usize> MonteCarlo<E, T, O, A, F>
