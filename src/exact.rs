@@ -29,12 +29,13 @@
 )]
 
 use crate::error::{Error, Result, check_overflow, rule};
-use crate::linalg::{Lu, dot};
 use crate::mdp::TabularMdp;
 use crate::policy::{FeatureMap, Softmax, SoftmaxRow};
 use crate::real::Real;
 
+mod engine;
 mod evaluation;
+use engine::Engine;
 pub use evaluation::Evaluation;
 
 /// Scratch and results of exact evaluation for `S` states and `A` actions
@@ -63,11 +64,7 @@ pub use evaluation::Evaluation;
 #[derive(Clone, Debug)]
 pub struct ExactWorkspace<T, const S: usize, const A: usize> {
     rows: [SoftmaxRow<T, A>; S],
-    r_tau: [T; S],
-    lu: Lu<T, S>,
-    v: [T; S],
-    d: [T; S],
-    q: [[T; A]; S],
+    engine: Engine<T, T, S, A>,
     /// Whether `rows` hold logarithms and entropies (only when `τ ≠ 0`).
     has_log: bool,
 }
@@ -80,7 +77,7 @@ impl<T: Real, const S: usize, const A: usize> Default for ExactWorkspace<T, S, A
 
 impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
     /// A zeroed workspace.
-    pub const fn new() -> Self {
+    pub fn new() -> Self {
         const { assert!(S > 0 && A > 0, "need at least one state and one action") };
         let row = SoftmaxRow {
             p: [T::ZERO; A],
@@ -90,11 +87,7 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
         };
         Self {
             rows: [row; S],
-            r_tau: [T::ZERO; S],
-            lu: Lu::new(),
-            v: [T::ZERO; S],
-            d: [T::ZERO; S],
-            q: [[T::ZERO; A]; S],
+            engine: Engine::new(),
             has_log: false,
         }
     }
@@ -125,10 +118,12 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
             for (&pi, &ra) in row.pi.iter().zip(&r[s]) {
                 rs += pi * ra;
             }
-            self.r_tau[s] = rs + tau * row.entropy;
+            self.engine.r[s] = rs + tau * row.entropy;
+            for (w, &pi) in self.engine.weight[s].iter_mut().zip(&row.pi) {
+                *w = gamma * pi;
+            }
         }
-        let rows = &self.rows;
-        factor_transposed(&mut self.lu, mdp, |s, a| gamma * rows[s].pi[a])
+        self.engine.factor(mdp)
     }
 
     /// `J_τ = p0 · V` only: the fast path for probes and line searches (no
@@ -150,9 +145,8 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
         tau: T,
     ) -> Result<T> {
         self.prepare(mdp, policy, tau)?;
-        self.v = self.r_tau;
-        self.lu.solve_transpose_in_place(&mut self.v)?;
-        let j = dot(mdp.start(), &self.v);
+        self.engine.solve_value();
+        let j = self.engine.start_value(mdp);
         check_overflow("J_tau", &[j])?;
         Ok(j)
     }
@@ -171,26 +165,19 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
         tau: T,
     ) -> Result<Evaluation<'a, T, S, A, F, M>> {
         self.prepare(mdp, policy, tau)?;
-        self.v = self.r_tau;
-        self.lu.solve_transpose_in_place(&mut self.v)?;
-        self.d = *mdp.start();
-        self.lu.solve_in_place(&mut self.d)?;
-        let gamma = mdp.gamma();
-        let p = mdp.transitions();
-        let r = mdp.rewards();
-        for s in 0..S {
-            let bonus = tau * self.rows[s].entropy;
-            for a in 0..A {
-                let range = mdp.support(s, a);
-                let ev = dot(&p[s][a][range.clone()], &self.v[range]);
-                self.q[s][a] = r[s][a] + bonus + gamma * ev;
-            }
+        let e = &mut self.engine;
+        e.solve_value();
+        e.solve_occupancy(mdp);
+        let mut bonus = [T::ZERO; S];
+        for (b, row) in bonus.iter_mut().zip(&self.rows) {
+            *b = tau * row.entropy;
         }
-        let j_tau = dot(mdp.start(), &self.v);
+        e.action_values(mdp, &bonus);
+        let j_tau = e.start_value(mdp);
         check_overflow("J_tau", &[j_tau])?;
-        check_overflow("V", &self.v)?;
-        check_overflow("occupancy", &self.d)?;
-        check_overflow("Q", self.q.as_flattened())?;
+        check_overflow("V", &e.v)?;
+        check_overflow("occupancy", &e.d)?;
+        check_overflow("Q", e.q.as_flattened())?;
         Ok(Evaluation {
             ws: self,
             mdp,
@@ -222,14 +209,16 @@ impl<T: Real, const S: usize, const A: usize> ExactWorkspace<T, S, A> {
             });
         }
         let gamma = mdp.gamma();
-        factor_transposed(&mut self.lu, mdp, |s, a| {
-            if a == actions[s] { gamma } else { T::ZERO }
-        })?;
-        for (s, v) in self.v.iter_mut().enumerate() {
-            *v = mdp.rewards()[s][actions[s]];
+        let e = &mut self.engine;
+        for (s, (w, r)) in e.weight.iter_mut().zip(&mut e.r).enumerate() {
+            for (a, w) in w.iter_mut().enumerate() {
+                *w = if a == actions[s] { gamma } else { T::ZERO };
+            }
+            *r = mdp.rewards()[s][actions[s]];
         }
-        self.lu.solve_transpose_in_place(&mut self.v)?;
-        let j = dot(mdp.start(), &self.v);
+        e.factor(mdp)?;
+        e.solve_value();
+        let j = e.start_value(mdp);
         check_overflow("J", &[j])?;
         Ok(j)
     }
@@ -246,48 +235,4 @@ impl<T: Real, const S: usize, const A: usize> defmt::Format for ExactWorkspace<T
             self.has_log,
         );
     }
-}
-
-/// Assembles `(I - γ P_w)ᵀ` with `P_w[s][s'] = Σ_a w(s, a) P[s][a][s'] / γ`
-/// (`w` already includes `γ`) and factors it.
-///
-/// Why the transpose: `I - γ P_π` is strictly row diagonally dominant
-/// (`γ < 1`, stochastic rows), so its transpose is column diagonally
-/// dominant and partial pivoting never exchanges rows; the factorisation
-/// skips the search. And the sparsity is kinder: a state that many states
-/// lead to (an absorbing state) becomes a late *row* rather than a late
-/// column, so it does not fill every row it touches. On the paper's world
-/// this halves the elimination's operations. `V` then comes from the
-/// transposed solve and `d` from the plain one.
-fn factor_transposed<T: Real, const S: usize, const A: usize>(
-    lu: &mut Lu<T, S>,
-    mdp: &TabularMdp<T, S, A>,
-    w: impl Fn(usize, usize) -> T,
-) -> Result<()> {
-    let p = mdp.transitions();
-    let (m, lo, hi) = lu.assemble();
-    *m = [[T::ZERO; S]; S];
-    for i in 0..S {
-        m[i][i] = T::ONE;
-        lo[i] = i;
-        hi[i] = i + 1;
-    }
-    for s in 0..S {
-        for a in 0..A {
-            let w = w(s, a);
-            if w == T::ZERO {
-                continue;
-            }
-            let range = mdp.support(s, a);
-            for (next, &pt) in range.clone().zip(&p[s][a][range]) {
-                if pt != T::ZERO {
-                    m[next][s] -= w * pt;
-                    lo[next] = lo[next].min(s);
-                    hi[next] = hi[next].max(s + 1);
-                }
-            }
-        }
-    }
-    // Entries lie in [-γ, 1]: the scale is 1.
-    lu.factor_in_place(T::ONE, false)
 }

@@ -29,6 +29,7 @@ extern crate std;
 // train, probe, env, reinforce.
 pub mod env;
 mod error;
+mod lanes;
 pub mod exact;
 pub mod linalg;
 mod math;
@@ -38,6 +39,7 @@ pub mod policy;
 pub mod probe;
 pub mod random;
 mod real;
+pub use lanes::Lane;
 pub mod reinforce;
 pub mod stats;
 pub mod train;

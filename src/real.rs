@@ -57,6 +57,7 @@ pub(crate) use sealed::{PerScalar, ScalarMut};
 /// ```
 pub trait Real:
     sealed::Sealed
+    + crate::lanes::Lane<Self>
     + Copy
     + Default
     + PartialEq

@@ -41,7 +41,7 @@ impl<T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S
         let r = self.mdp.rewards();
         let mut j = T::ZERO;
         for s in 0..S {
-            j += self.ws.d[s] * dot(&self.ws.rows[s].pi, &r[s]);
+            j += self.ws.engine.d[s] * dot(&self.ws.rows[s].pi, &r[s]);
         }
         j
     }
@@ -51,7 +51,7 @@ impl<T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S
     pub fn j_entropy(&self) -> T {
         let mut h = [T::ZERO; S];
         self.entropy_into(&mut h);
-        dot(&self.ws.d, &h)
+        dot(&self.ws.engine.d, &h)
     }
 
     /// The entropy weight `τ` of this evaluation.
@@ -61,23 +61,23 @@ impl<T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S
 
     /// `V[s]`, with the entropy-augmented reward.
     pub fn value(&self) -> &[T; S] {
-        &self.ws.v
+        &self.ws.engine.v
     }
 
     /// `Q[s][a] = R[s][a] + τ H(s) + γ Σ P[s][a][s'] V[s']`.
     pub fn q(&self) -> &[[T; A]; S] {
-        &self.ws.q
+        &self.ws.engine.q
     }
 
     /// The unnormalised discounted occupancy `d = p0ᵀ (I - γ P_π)⁻¹`; it sums
     /// to `1 / (1 - γ)`.
     pub fn occupancy(&self) -> &[T; S] {
-        &self.ws.d
+        &self.ws.engine.d
     }
 
     /// The entropy-augmented reward `r_τ[s] = Σ_a π R + τ H(s)`.
     pub fn reward(&self) -> &[T; S] {
-        &self.ws.r_tau
+        &self.ws.engine.r
     }
 
     /// `π(a|s)` (after mixing) into `out[s][a]`.
@@ -146,8 +146,8 @@ impl<T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S
         let mut acc = [[T::ZERO; A]; S];
         for (s, o) in acc.iter_mut().enumerate() {
             let row = &self.ws.rows[s];
-            row.logit_gradient(&self.ws.q[s], self.tau, mix, o);
-            let d = self.ws.d[s];
+            row.logit_gradient(&self.ws.engine.q[s], self.tau, mix, o);
+            let d = self.ws.engine.d[s];
             for x in o.iter_mut() {
                 *x *= d;
             }
@@ -196,12 +196,12 @@ impl<T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S
         let mix = self.policy.mix();
         let mut g = [T::ZERO; A];
         for s in 0..S {
-            let d = self.ws.d[s];
+            let d = self.ws.engine.d[s];
             if d == T::ZERO {
                 continue;
             }
             let row = &self.ws.rows[s];
-            row.logit_gradient(&self.ws.q[s], self.tau, mix, &mut g);
+            row.logit_gradient(&self.ws.engine.q[s], self.tau, mix, &mut g);
             for x in g.iter_mut() {
                 *x *= d;
             }

@@ -23,6 +23,8 @@
 )]
 
 use crate::error::{Error, Result, check_finite, check_overflow};
+
+pub(crate) mod schedule;
 use crate::real::Real;
 
 /// An LU factorisation with partial pivoting of an `N x N` matrix.

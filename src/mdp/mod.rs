@@ -170,6 +170,12 @@ impl<T: Real, const S: usize, const A: usize> TabularMdp<T, S, A> {
         }
     }
 
+    /// `[lo, hi)` of the non-zero next states of every `(s, a)`.
+    #[inline(always)]
+    pub(crate) fn supports(&self) -> &[[[u16; 2]; A]; S] {
+        &self.support
+    }
+
     /// Sets the discount.
     ///
     /// # Errors
