@@ -33,8 +33,10 @@ use crate::mdp::TabularMdp;
 use crate::policy::{FeatureMap, Softmax, SoftmaxRow};
 use crate::real::Real;
 
+mod batch;
 mod engine;
 mod evaluation;
+pub use batch::{BatchEvaluation, ExactBatch};
 use engine::Engine;
 pub use evaluation::Evaluation;
 

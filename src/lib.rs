@@ -45,7 +45,7 @@ pub mod stats;
 pub mod train;
 
 pub use error::{Error, Result};
-pub use exact::{Evaluation, ExactWorkspace};
+pub use exact::{Evaluation, ExactBatch, ExactWorkspace};
 pub use mdp::{Gridworld, RewardCell, TabularMdp};
 pub use policy::Softmax;
 pub use real::Real;

@@ -12,7 +12,7 @@ use policy_landscape::mdp::{Chain, RewardCell, TabularMdp};
 use policy_landscape::paper;
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::rand_xoshiro::rand_core::{Rng, SeedableRng};
-use policy_landscape::{ExactWorkspace, Gridworld, Softmax};
+use policy_landscape::{Error, ExactBatch, ExactWorkspace, Gridworld, Softmax};
 
 struct Fnv(u64);
 
@@ -114,4 +114,81 @@ fn exact_results_are_bit_identical_to_the_dense_elimination() {
     let got = results_hash();
     println!("results hash {got:#018x}");
     assert_eq!(got, 0xfd3f_2882_9b6b_bead, "hash of the exact results changed");
+}
+
+/// Every lane of [`ExactBatch`] against the one-vector workspace, bit for
+/// bit: `J_τ`, `V`, `d`, `Q` and the gradient.
+fn batch_matches_one<const S: usize, const A: usize, const K: usize>(
+    mdp: &TabularMdp<f64, S, A>,
+    seed: u64,
+) {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut one = ExactWorkspace::<f64, S, A>::new();
+    let mut batch = ExactBatch::<f64, S, A, K>::new();
+    let mut policies: [Softmax<f64, S, A>; K] = core::array::from_fn(|_| Softmax::tabular());
+    for i in 0..12 {
+        let mix = [0.0, 0.25][i % 2];
+        let tau = [0.0, 0.01, 1.0][i % 3];
+        for (k, p) in policies.iter_mut().enumerate() {
+            let scale = [0.5, 3.0, 20.0][(i + k) % 3];
+            for t in p.params_mut() {
+                *t = uniform(&mut rng, -scale, scale);
+            }
+            p.set_mix(mix).unwrap();
+        }
+        let js = batch.objective(mdp, policies.each_ref(), tau).unwrap();
+        let e = batch.evaluate(mdp, policies.each_ref(), tau).unwrap();
+        let mut v = [0.0; S];
+        let mut d = [0.0; S];
+        let mut q = [[0.0; A]; S];
+        let mut g = vec![0.0; S * A];
+        let mut g1 = vec![0.0; S * A];
+        for (k, p) in policies.iter().enumerate() {
+            let j1 = one.objective(mdp, p, tau).unwrap();
+            assert_eq!(js[k].to_bits(), j1.to_bits(), "J lane {k}");
+            let e1 = one.evaluate(mdp, p, tau).unwrap();
+            assert_eq!(e.j_tau()[k].to_bits(), e1.j_tau().to_bits());
+            e.value_into(k, &mut v).unwrap();
+            e.occupancy_into(k, &mut d).unwrap();
+            e.q_into(k, &mut q).unwrap();
+            e.gradient_into(k, &mut g).unwrap();
+            e1.gradient_into(&mut g1).unwrap();
+            let bits = |x: &[f64]| x.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&v), bits(e1.value()), "V lane {k}");
+            assert_eq!(bits(&d), bits(e1.occupancy()), "d lane {k}");
+            assert_eq!(bits(q.as_flattened()), bits(e1.q().as_flattened()));
+            assert_eq!(bits(&g), bits(&g1), "gradient lane {k}");
+        }
+        assert!(e.value_into(K, &mut v).is_err());
+    }
+}
+
+#[test]
+fn batch_lanes_are_bit_identical_to_one_vector() {
+    batch_matches_one::<26, 4, 4>(&paper::mdp(), 10);
+    batch_matches_one::<26, 4, 8>(&paper::mdp(), 11);
+    let cells = [RewardCell::new(0, 2, 1.0)];
+    let stochastic: TabularMdp<f64, 10, 4> = Gridworld::new(3, &cells)
+        .p_success(0.8)
+        .build()
+        .unwrap();
+    batch_matches_one::<10, 4, 3>(&stochastic, 12);
+    batch_matches_one::<10, 4, 1>(&stochastic, 13);
+}
+
+#[test]
+fn batch_reports_the_first_bad_lane_and_bad_tau() {
+    let mdp = paper::mdp::<f64>();
+    let mut policies: [Softmax<f64, 26, 4>; 4] = core::array::from_fn(|_| Softmax::tabular());
+    policies[2].params_mut()[5] = f64::NAN;
+    policies[3].params_mut()[7] = f64::INFINITY;
+    let mut batch = ExactBatch::<f64, 26, 4, 4>::new();
+    let err = batch.objective(&mdp, policies.each_ref(), 0.0).unwrap_err();
+    assert_eq!(err, Error::NonFinite { what: "theta", index: 5 });
+    policies[2].params_mut()[5] = 0.0;
+    policies[3].params_mut()[7] = 0.0;
+    assert!(batch.objective(&mdp, policies.each_ref(), -1.0).is_err());
+    assert!(batch.objective(&mdp, policies.each_ref(), f64::NAN).is_err());
+    let js = batch.objective(&mdp, policies.each_ref(), 0.0).unwrap();
+    assert!(js.iter().all(|&j| j == js[0]));
 }

@@ -60,6 +60,10 @@ pub(crate) struct Engine<T, V, const S: usize, const A: usize> {
     end: [u32; S],
     /// Columns of `L + U`, packed by rows (at most `S²` of them).
     col: [[u16; S]; S],
+    /// For each entry `(i, s)` of the pattern, bit `a` is set when `i` lies
+    /// in the support of `(s, a)`: the actions whose transitions the
+    /// assembly of row `i` visits (all of them, `u16::MAX`, when `A > 16`).
+    mask: [[u16; S]; S],
     /// Values of `L + U`, aligned with `col`.
     vals: [[V; S]; S],
     inv: [V; S],
@@ -84,6 +88,7 @@ impl<T: Real, V: Lane<T>, const S: usize, const A: usize> Engine<T, V, S, A> {
             diag: [0; S],
             end: [0; S],
             col: [[0; S]; S],
+            mask: [[0; S]; S],
             vals: [[zero; S]; S],
             inv: [zero; S],
             work: [zero; S],
@@ -129,6 +134,24 @@ impl<T: Real, V: Lane<T>, const S: usize, const A: usize> Engine<T, V, S, A> {
             },
             usize::from(u16::MAX),
         )?;
+        for i in 0..S {
+            let (lo, hi) = (self.start[i] as usize, self.end[i] as usize);
+            let cols = &self.col.as_flattened()[lo..hi];
+            let masks = &mut self.mask.as_flattened_mut()[lo..hi];
+            for (m, &s) in masks.iter_mut().zip(cols) {
+                *m = if A > 16 {
+                    u16::MAX
+                } else {
+                    let mut bits = 0u16;
+                    for (a, &[lo, hi]) in supports[usize::from(s)].iter().enumerate() {
+                        if usize::from(lo) <= i && i < usize::from(hi) {
+                            bits |= 1 << a;
+                        }
+                    }
+                    bits
+                };
+            }
+        }
         self.key = *supports;
         self.ready = true;
         Ok(())
@@ -156,22 +179,37 @@ impl<T: Real, V: Lane<T>, const S: usize, const A: usize> Engine<T, V, S, A> {
             end: &self.end,
             col: self.col.as_flattened(),
         };
+        let masks = self.mask.as_flattened();
         schedule::factor(
             &pattern,
             self.vals.as_flattened_mut(),
             &mut self.inv,
             &mut self.work,
             |i, cols, w| {
-                // Row i of the transpose: the states s that can lead to i.
+                // Row i of the transpose: the states s that can lead to i,
+                // each action in increasing order (as the dense assembly).
                 w[i] = one;
-                for c in cols {
+                let first = pattern.start[i] as usize;
+                for (c, &mask) in cols.iter().zip(&masks[first..]) {
                     let s = c.ix();
-                    for (a, &[lo, hi]) in supports[s].iter().enumerate() {
-                        if usize::from(lo) <= i && i < usize::from(hi) {
-                            let pt = p[s][a][i];
-                            if pt != T::ZERO {
-                                w[s] = w[s].sub_mul_scalar(weight[s][a], pt);
+                    let mut bits = mask;
+                    if A > 16 {
+                        for (a, &[lo, hi]) in supports[s].iter().enumerate() {
+                            if usize::from(lo) <= i && i < usize::from(hi) {
+                                let pt = p[s][a][i];
+                                if pt != T::ZERO {
+                                    w[s] = w[s].sub_mul_scalar(weight[s][a], pt);
+                                }
                             }
+                        }
+                        continue;
+                    }
+                    while bits != 0 {
+                        let a = bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        let pt = p[s][a][i];
+                        if pt != T::ZERO {
+                            w[s] = w[s].sub_mul_scalar(weight[s][a], pt);
                         }
                     }
                 }

@@ -5,7 +5,7 @@ use super::ExactWorkspace;
 use crate::error::{Error, Result, check_len, check_overflow};
 use crate::linalg::dot;
 use crate::mdp::TabularMdp;
-use crate::policy::{FeatureMap, OneHot, Softmax};
+use crate::policy::{FeatureMap, OneHot, Softmax, SoftmaxRow};
 use crate::real::Real;
 
 // The parent module's allow of `indexing_slicing` and
@@ -192,26 +192,13 @@ impl<T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S
     /// [`Error::NumericalOverflow`] if a component is not finite; `grad` is
     /// then all zeros, never NaN.
     pub fn gradient_array(&self, grad: &mut [[T; A]; F]) -> Result<()> {
-        *grad = [[T::ZERO; A]; F];
-        let mix = self.policy.mix();
-        let mut g = [T::ZERO; A];
-        for s in 0..S {
-            let d = self.ws.engine.d[s];
-            if d == T::ZERO {
-                continue;
-            }
-            let row = &self.ws.rows[s];
-            row.logit_gradient(&self.ws.engine.q[s], self.tau, mix, &mut g);
-            for x in g.iter_mut() {
-                *x *= d;
-            }
-            self.policy.accumulate_unchecked(s, &g, grad);
-        }
-        if let Err(e) = check_overflow("gradient", grad.as_flattened()) {
-            *grad = [[T::ZERO; A]; F];
-            return Err(e);
-        }
-        Ok(())
+        let ws = self.ws;
+        gradient_from(
+            self.policy,
+            self.tau,
+            |s| (&ws.rows[s], &ws.engine.q[s], ws.engine.d[s]),
+            grad,
+        )
     }
 }
 
@@ -229,4 +216,43 @@ impl<T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S
             self.j_entropy().to_f64(),
         );
     }
+}
+
+/// Eq. 3 from the parts of an evaluation: `at(s)` gives the policy row, the
+/// row of `Q` and `d(s)` of state `s`. Shared by the one-vector and the
+/// batched evaluations, so a lane's gradient is the one-vector gradient.
+///
+/// # Errors
+///
+/// [`Error::NumericalOverflow`] if a component is not finite; `grad` is
+/// then all zeros, never NaN.
+pub(super) fn gradient_from<'r, T, const S: usize, const A: usize, const F: usize, M>(
+    policy: &Softmax<T, S, A, F, M>,
+    tau: T,
+    at: impl Fn(usize) -> (&'r SoftmaxRow<T, A>, &'r [T; A], T),
+    grad: &mut [[T; A]; F],
+) -> Result<()>
+where
+    T: Real,
+    M: FeatureMap<T, S, F>,
+{
+    *grad = [[T::ZERO; A]; F];
+    let mix = policy.mix();
+    let mut g = [T::ZERO; A];
+    for s in 0..S {
+        let (row, q, d) = at(s);
+        if d == T::ZERO {
+            continue;
+        }
+        row.logit_gradient(q, tau, mix, &mut g);
+        for x in g.iter_mut() {
+            *x *= d;
+        }
+        policy.accumulate_unchecked(s, &g, grad);
+    }
+    if let Err(e) = check_overflow("gradient", grad.as_flattened()) {
+        *grad = [[T::ZERO; A]; F];
+        return Err(e);
+    }
+    Ok(())
 }

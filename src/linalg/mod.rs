@@ -127,19 +127,9 @@ impl<T: Real, const N: usize> Lu<T, N> {
         Ok(())
     }
 
-    /// The storage and the row profiles, to assemble a matrix in place
-    /// before [`Lu::factor_in_place`]. Marks the workspace unfactored.
-    ///
-    /// The caller must set, for every row `i`, `lo[i] <= i` and
-    /// `hi[i] > i` such that the row's non-zeros lie in `lo[i]..hi[i]`.
-    pub(crate) fn assemble(&mut self) -> (&mut [[T; N]; N], &mut [usize; N], &mut [usize; N]) {
-        self.factored = false;
-        (&mut self.lu, &mut self.lo, &mut self.hi)
-    }
-
-    /// Factors the matrix assembled with [`Lu::assemble`] (entries must be
-    /// finite, `scale` at least the largest magnitude; the caller guarantees
-    /// both).
+    /// Factors the matrix in `self.lu` with the row profiles `lo`, `hi`
+    /// (entries must be finite, `scale` at least the largest magnitude; the
+    /// caller guarantees both).
     ///
     /// Row profiles make this a skyline elimination: rows whose first
     /// non-zero lies right of column `k` are not visited at step `k` (an
@@ -151,7 +141,7 @@ impl<T: Real, const N: usize> Lu<T, N> {
     /// what partial pivoting does on a column diagonally dominant matrix
     /// (dominance survives elimination, so no row is ever larger than the
     /// diagonal), and it skips the search.
-    pub(crate) fn factor_in_place(&mut self, scale: T, pivoting: bool) -> Result<()> {
+    fn factor_in_place(&mut self, scale: T, pivoting: bool) -> Result<()> {
         self.factored = false;
         let a = &mut self.lu;
         let lo = &mut self.lo;

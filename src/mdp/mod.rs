@@ -161,15 +161,6 @@ impl<T: Real, const S: usize, const A: usize> TabularMdp<T, S, A> {
         &self.p0
     }
 
-    /// The next states `s'` with `P[s][a][s'] > 0` lie in the returned range.
-    #[inline(always)]
-    pub(crate) fn support(&self, s: usize, a: usize) -> core::ops::Range<usize> {
-        match self.support.get(s).and_then(|row| row.get(a)) {
-            Some(&[lo, hi]) => lo as usize..hi as usize,
-            None => 0..0,
-        }
-    }
-
     /// `[lo, hi)` of the non-zero next states of every `(s, a)`.
     #[inline(always)]
     pub(crate) fn supports(&self) -> &[[[u16; 2]; A]; S] {
