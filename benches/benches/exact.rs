@@ -12,13 +12,13 @@ use std::hint::black_box;
 use std::ops::ControlFlow;
 use std::time::Duration;
 
-use criterion::{Bencher, Criterion, SamplingMode, criterion_group, criterion_main};
+use criterion::{Bencher, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use nalgebra::{SMatrix, SVector};
 use policy_landscape::linalg::Lu;
 use policy_landscape::paper::{self, Policy};
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::train::{Classification, TrainConfig, Trainer};
-use policy_landscape::{ExactWorkspace, Real, TabularMdp};
+use policy_landscape::{ExactBatch, ExactWorkspace, Real, TabularMdp};
 use rand_core::{Rng, SeedableRng};
 
 const S: usize = 26;
@@ -82,6 +82,39 @@ fn bench_gradient<T: Real>(b: &mut Bencher<'_>, tau: f64) {
             .expect("evaluate");
         eval.gradient_into(&mut grad).expect("gradient");
         black_box(&grad);
+    });
+}
+
+/// `J_τ` of `K` seeded policies in one pass of [`ExactBatch`]; criterion's
+/// throughput gives the time per parameter vector.
+fn bench_objective_batch<T: Real, const K: usize>(b: &mut Bencher<'_>, tau: f64) {
+    let mdp = paper::mdp::<T>();
+    let policies: [Policy<T>; K] = std::array::from_fn(|k| seeded_policy::<T>(k as u64));
+    let tau = T::from_f64(tau);
+    let mut batch = ExactBatch::<T, S, A, K>::new();
+    b.iter(|| {
+        let j = batch
+            .objective(black_box(&mdp), black_box(policies.each_ref()), black_box(tau))
+            .expect("objective");
+        black_box(j)
+    });
+}
+
+/// `J_τ` and the gradients of `K` seeded policies in one pass.
+fn bench_gradient_batch<T: Real, const K: usize>(b: &mut Bencher<'_>, tau: f64) {
+    let mdp = paper::mdp::<T>();
+    let policies: [Policy<T>; K] = std::array::from_fn(|k| seeded_policy::<T>(k as u64));
+    let tau = T::from_f64(tau);
+    let mut batch = ExactBatch::<T, S, A, K>::new();
+    let mut grad = [T::ZERO; P];
+    b.iter(|| {
+        let eval = batch
+            .evaluate(black_box(&mdp), black_box(policies.each_ref()), black_box(tau))
+            .expect("evaluate");
+        for k in 0..K {
+            eval.gradient_into(k, &mut grad).expect("gradient");
+            black_box(&grad);
+        }
     });
 }
 
@@ -210,6 +243,32 @@ fn micro(c: &mut Criterion) {
     group.bench_function("f32_tau0.1", |b| bench_gradient::<f32>(b, 0.1));
     group.finish();
 
+    for (name, k) in [("exact_j_batch4", 4u64), ("exact_j_batch8", 8)] {
+        let mut group = c.benchmark_group(name);
+        group.throughput(Throughput::Elements(k));
+        if k == 4 {
+            group.bench_function("f64", |b| bench_objective_batch::<f64, 4>(b, 0.0));
+            group.bench_function("f32", |b| bench_objective_batch::<f32, 4>(b, 0.0));
+            group.bench_function("f64_tau0.1", |b| bench_objective_batch::<f64, 4>(b, 0.1));
+        } else {
+            group.bench_function("f64", |b| bench_objective_batch::<f64, 8>(b, 0.0));
+            group.bench_function("f32", |b| bench_objective_batch::<f32, 8>(b, 0.0));
+            group.bench_function("f64_tau0.1", |b| bench_objective_batch::<f64, 8>(b, 0.1));
+        }
+        group.finish();
+    }
+    for (name, k) in [("exact_gradient_batch4", 4u64), ("exact_gradient_batch8", 8)] {
+        let mut group = c.benchmark_group(name);
+        group.throughput(Throughput::Elements(k));
+        if k == 4 {
+            group.bench_function("f64", |b| bench_gradient_batch::<f64, 4>(b, 0.0));
+            group.bench_function("f64_tau0.1", |b| bench_gradient_batch::<f64, 4>(b, 0.1));
+        } else {
+            group.bench_function("f64", |b| bench_gradient_batch::<f64, 8>(b, 0.0));
+            group.bench_function("f64_tau0.1", |b| bench_gradient_batch::<f64, 8>(b, 0.1));
+        }
+        group.finish();
+    }
     let mut group = c.benchmark_group("train_step");
     group.bench_function("f64", bench_train_step::<f64>);
     group.bench_function("f32", bench_train_step::<f32>);
