@@ -36,9 +36,11 @@ use crate::real::Real;
 mod batch;
 mod engine;
 mod evaluation;
+mod sparse;
 pub use batch::{BatchEvaluation, ExactBatch};
 use engine::Engine;
 pub use evaluation::Evaluation;
+pub use sparse::{Ordering, SparseEvaluation, SparsePlan, SparseWorkspace};
 
 /// Scratch and results of exact evaluation for `S` states and `A` actions
 /// (`T` the scalar).

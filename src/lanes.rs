@@ -108,49 +108,49 @@ impl<T: Real, const K: usize> Lane<T> for [T; K] {
     #[inline(always)]
     fn sub_mul(mut self, a: Self, b: Self) -> Self {
         for ((s, a), b) in self.iter_mut().zip(a).zip(b) {
-            *s = *s - a * b;
+            *s -= a * b;
         }
         self
     }
     #[inline(always)]
     fn sub_mul_scalar(mut self, w: Self, x: T) -> Self {
         for (s, w) in self.iter_mut().zip(w) {
-            *s = *s - w * x;
+            *s -= w * x;
         }
         self
     }
     #[inline(always)]
     fn add_mul(mut self, a: Self, b: Self) -> Self {
         for ((s, a), b) in self.iter_mut().zip(a).zip(b) {
-            *s = *s + a * b;
+            *s += a * b;
         }
         self
     }
     #[inline(always)]
     fn add_mul_scalar(mut self, w: Self, x: T) -> Self {
         for (s, w) in self.iter_mut().zip(w) {
-            *s = *s + w * x;
+            *s += w * x;
         }
         self
     }
     #[inline(always)]
     fn sub(mut self, b: Self) -> Self {
         for (s, b) in self.iter_mut().zip(b) {
-            *s = *s - b;
+            *s -= b;
         }
         self
     }
     #[inline(always)]
     fn mul(mut self, b: Self) -> Self {
         for (s, b) in self.iter_mut().zip(b) {
-            *s = *s * b;
+            *s *= b;
         }
         self
     }
     #[inline(always)]
     fn mul_scalar(mut self, x: T) -> Self {
         for s in self.iter_mut() {
-            *s = *s * x;
+            *s *= x;
         }
         self
     }

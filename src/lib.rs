@@ -29,8 +29,8 @@ extern crate std;
 // train, probe, env, reinforce.
 pub mod env;
 mod error;
-mod lanes;
 pub mod exact;
+mod lanes;
 pub mod linalg;
 mod math;
 pub mod mdp;

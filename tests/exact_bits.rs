@@ -33,11 +33,7 @@ fn uniform(rng: &mut Xoshiro256PlusPlus, lo: f64, hi: f64) -> f64 {
     lo + (hi - lo) * u
 }
 
-fn hash_world<const S: usize, const A: usize>(
-    mdp: &TabularMdp<f64, S, A>,
-    seed: u64,
-    h: &mut Fnv,
-) {
+fn hash_world<const S: usize, const A: usize>(mdp: &TabularMdp<f64, S, A>, seed: u64, h: &mut Fnv) {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut ws = ExactWorkspace::<f64, S, A>::new();
     let mut policy = Softmax::<f64, S, A>::tabular();
@@ -113,7 +109,10 @@ fn results_hash() -> u64 {
 fn exact_results_are_bit_identical_to_the_dense_elimination() {
     let got = results_hash();
     println!("results hash {got:#018x}");
-    assert_eq!(got, 0xfd3f_2882_9b6b_bead, "hash of the exact results changed");
+    assert_eq!(
+        got, 0xfd3f_2882_9b6b_bead,
+        "hash of the exact results changed"
+    );
 }
 
 /// Every lane of [`ExactBatch`] against the one-vector workspace, bit for
@@ -168,10 +167,8 @@ fn batch_lanes_are_bit_identical_to_one_vector() {
     batch_matches_one::<26, 4, 4>(&paper::mdp(), 10);
     batch_matches_one::<26, 4, 8>(&paper::mdp(), 11);
     let cells = [RewardCell::new(0, 2, 1.0)];
-    let stochastic: TabularMdp<f64, 10, 4> = Gridworld::new(3, &cells)
-        .p_success(0.8)
-        .build()
-        .unwrap();
+    let stochastic: TabularMdp<f64, 10, 4> =
+        Gridworld::new(3, &cells).p_success(0.8).build().unwrap();
     batch_matches_one::<10, 4, 3>(&stochastic, 12);
     batch_matches_one::<10, 4, 1>(&stochastic, 13);
 }
@@ -184,11 +181,21 @@ fn batch_reports_the_first_bad_lane_and_bad_tau() {
     policies[3].params_mut()[7] = f64::INFINITY;
     let mut batch = ExactBatch::<f64, 26, 4, 4>::new();
     let err = batch.objective(&mdp, policies.each_ref(), 0.0).unwrap_err();
-    assert_eq!(err, Error::NonFinite { what: "theta", index: 5 });
+    assert_eq!(
+        err,
+        Error::NonFinite {
+            what: "theta",
+            index: 5
+        }
+    );
     policies[2].params_mut()[5] = 0.0;
     policies[3].params_mut()[7] = 0.0;
     assert!(batch.objective(&mdp, policies.each_ref(), -1.0).is_err());
-    assert!(batch.objective(&mdp, policies.each_ref(), f64::NAN).is_err());
+    assert!(
+        batch
+            .objective(&mdp, policies.each_ref(), f64::NAN)
+            .is_err()
+    );
     let js = batch.objective(&mdp, policies.each_ref(), 0.0).unwrap();
     assert!(js.iter().all(|&j| j == js[0]));
 }

@@ -11,9 +11,13 @@ mod check;
 mod expected;
 
 use check::Report;
+use policy_landscape::ExactWorkspace;
+use policy_landscape::exact::{Ordering, SparsePlan};
+use policy_landscape::mdp::{Gridworld, RewardCell, SparseStorage};
 use policy_landscape::paper;
 use policy_landscape::probe::VerdictKind;
-use policy_landscape::{ExactWorkspace, TabularMdp};
+use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
+use policy_landscape::rand_xoshiro::rand_core::SeedableRng;
 
 /// `expected.rs`'s constant for `r`, to paste when the check changes.
 fn render(r: &Report) -> String {
@@ -68,10 +72,79 @@ fn render(r: &Report) -> String {
     )
 }
 
+/// The paper's world as next-state lists, on the host.
+struct Sparse {
+    offsets: Vec<u32>,
+    next: Vec<u32>,
+    prob: Vec<f32>,
+    rewards: Vec<[f32; 4]>,
+    start: Vec<f32>,
+}
+
+fn paper_sparse() -> Sparse {
+    let cells = [RewardCell::new(0, 4, 5.0), RewardCell::new(4, 0, 4.5)];
+    let world = Gridworld::new(5, &cells);
+    let m = world.sparse_transitions().unwrap();
+    let mut s = Sparse {
+        offsets: vec![0; 26 * 4 + 1],
+        next: vec![0; m],
+        prob: vec![0.0; m],
+        rewards: vec![[0.0; 4]; 26],
+        start: vec![0.0; 26],
+    };
+    world
+        .build_sparse(SparseStorage {
+            offsets: &mut s.offsets,
+            next: &mut s.next,
+            prob: &mut s.prob,
+            rewards: &mut s.rewards,
+            start: &mut s.start,
+        })
+        .unwrap();
+    s
+}
+
 fn host_report() -> Report {
-    let mdp = paper::mdp::<f32>();
-    let mut ws = ExactWorkspace::new();
-    check::run(&mdp, &mut ws).expect("the check's inputs are valid")
+    let s = paper_sparse();
+    let mdp = policy_landscape::mdp::SparseMdp::try_new(
+        &s.offsets,
+        &s.next,
+        &s.prob,
+        &s.rewards,
+        paper::mdp::<f32>().gamma(),
+        &s.start,
+    )
+    .unwrap();
+    let mut storage = Box::new(check::Storage::new());
+    check::run(mdp, &mut storage).expect("the check's inputs are valid")
+}
+
+/// The storage sizes of the check are exactly what the plan needs.
+#[test]
+fn firmware_storage_is_sized_exactly() {
+    let s = paper_sparse();
+    let mdp = policy_landscape::mdp::SparseMdp::try_new(
+        &s.offsets,
+        &s.next,
+        &s.prob,
+        &s.rewards,
+        paper::mdp::<f32>().gamma(),
+        &s.start,
+    )
+    .unwrap();
+    let mut indices = vec![0; check::INDEX_LEN - 1];
+    let needed = match SparsePlan::new(mdp, Ordering::Natural, &mut indices) {
+        Err(policy_landscape::Error::LengthMismatch { expected, .. }) => expected,
+        other => panic!("expected a length report, got {other:?}"),
+    };
+    assert_eq!(needed, check::INDEX_LEN, "INDEX_LEN in check.rs");
+    let mut indices = vec![0; check::INDEX_LEN];
+    let plan = SparsePlan::new(mdp, Ordering::Natural, &mut indices).unwrap();
+    assert_eq!(
+        plan.scalar_len(),
+        check::SCALAR_LEN,
+        "SCALAR_LEN in check.rs"
+    );
 }
 
 #[cfg_attr(
@@ -89,22 +162,33 @@ fn firmware_expectation_is_the_host_result_bit_for_bit() {
     );
 }
 
-#[cfg_attr(miri, ignore = "too slow under Miri (the firmware check, twice)")]
+#[cfg_attr(miri, ignore = "too slow under Miri (the firmware check)")]
 #[test]
-fn the_compile_time_mdp_is_the_runtime_one() {
-    // The firmware keeps the gridworld in flash, built by `try_new_const`
-    // from the builder's numbers (see `examples/firmware/build.rs`).
-    let runtime = paper::mdp::<f32>();
-    let constant = TabularMdp::<f32, 26, 4>::try_new_const(
-        *runtime.transitions(),
-        *runtime.rewards(),
-        runtime.gamma(),
-        *runtime.start(),
-    )
-    .unwrap();
-    assert_eq!(constant, runtime);
-    let mut ws = ExactWorkspace::new();
-    assert_eq!(check::run(&constant, &mut ws).unwrap(), host_report());
+fn the_sparse_world_is_the_dense_one() {
+    // The firmware keeps the gridworld's next-state lists in flash (see
+    // `examples/firmware/build.rs`); they are the dense world's transitions,
+    // and the check's initial objective is the fixed-size evaluator's, bit
+    // for bit.
+    let dense = paper::mdp::<f32>();
+    let s = paper_sparse();
+    for st in 0..26 {
+        for a in 0..4 {
+            let mut row = [0.0_f32; 26];
+            for k in s.offsets[st * 4 + a] as usize..s.offsets[st * 4 + a + 1] as usize {
+                row[s.next[k] as usize] = s.prob[k];
+            }
+            assert_eq!(
+                row.map(f32::to_bits),
+                dense.transitions()[st][a].map(f32::to_bits)
+            );
+        }
+    }
+    let mut policy = check::Policy::tabular();
+    policy.init_like_torch(&mut Xoshiro256PlusPlus::seed_from_u64(check::SEED));
+    let j = ExactWorkspace::new()
+        .objective(&dense, &policy, 0.0)
+        .unwrap();
+    assert_eq!(j.to_bits(), host_report().j_initial.to_bits());
 }
 
 #[cfg_attr(

@@ -94,7 +94,11 @@ fn bench_objective_batch<T: Real, const K: usize>(b: &mut Bencher<'_>, tau: f64)
     let mut batch = ExactBatch::<T, S, A, K>::new();
     b.iter(|| {
         let j = batch
-            .objective(black_box(&mdp), black_box(policies.each_ref()), black_box(tau))
+            .objective(
+                black_box(&mdp),
+                black_box(policies.each_ref()),
+                black_box(tau),
+            )
             .expect("objective");
         black_box(j)
     });
@@ -109,7 +113,11 @@ fn bench_gradient_batch<T: Real, const K: usize>(b: &mut Bencher<'_>, tau: f64) 
     let mut grad = [T::ZERO; P];
     b.iter(|| {
         let eval = batch
-            .evaluate(black_box(&mdp), black_box(policies.each_ref()), black_box(tau))
+            .evaluate(
+                black_box(&mdp),
+                black_box(policies.each_ref()),
+                black_box(tau),
+            )
             .expect("evaluate");
         for k in 0..K {
             eval.gradient_into(k, &mut grad).expect("gradient");
@@ -257,7 +265,10 @@ fn micro(c: &mut Criterion) {
         }
         group.finish();
     }
-    for (name, k) in [("exact_gradient_batch4", 4u64), ("exact_gradient_batch8", 8)] {
+    for (name, k) in [
+        ("exact_gradient_batch4", 4u64),
+        ("exact_gradient_batch8", 8),
+    ] {
         let mut group = c.benchmark_group(name);
         group.throughput(Throughput::Elements(k));
         if k == 4 {

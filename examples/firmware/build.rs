@@ -1,14 +1,15 @@
 //! Puts `memory.x` (and an empty `device.x`) on the linker's path, links `defmt.x` into the defmt
 //! binary only, and writes the paper's gridworld as a compile-time constant
-//! (`$OUT_DIR/paper_gridworld.rs`): the library's own builder computes it
-//! here, on the build machine, and the firmware validates it again at compile
-//! time with `TabularMdp::try_new_const`, so it lives in flash, not RAM.
+//! (`$OUT_DIR/paper_gridworld.rs`): the library's own builder computes its
+//! next-state lists here, on the build machine, as `static`s in flash; the
+//! firmware validates them again with `SparseMdp::try_new`.
 
 use std::env;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::PathBuf;
 
+use policy_landscape::mdp::{Gridworld, RewardCell, SparseStorage};
 use policy_landscape::paper;
 
 fn f32_literal(x: f32) -> String {
@@ -32,33 +33,41 @@ fn main() {
         println!("cargo:rustc-link-arg-bin=landscape_defmt=-Tdefmt.x");
     }
 
-    let mdp = paper::mdp::<f32>();
+    // The paper's world as next-state lists (`Gridworld::build_sparse`):
+    // 104 transitions instead of the dense 26 × 4 × 26 probabilities.
+    let dense = paper::mdp::<f32>();
+    let cells = [RewardCell::new(0, 4, 5.0_f32), RewardCell::new(4, 0, 4.5)];
+    let world = Gridworld::new(5, &cells).gamma(dense.gamma());
+    let m = world.sparse_transitions().expect("a valid world");
+    let mut offsets = vec![0u32; 26 * 4 + 1];
+    let mut next = vec![0u32; m];
+    let mut prob = vec![0.0f32; m];
+    let mut rewards = vec![[0.0f32; 4]; 26];
+    let mut start = vec![0.0f32; 26];
+    world
+        .build_sparse(SparseStorage {
+            offsets: &mut offsets,
+            next: &mut next,
+            prob: &mut prob,
+            rewards: &mut rewards,
+            start: &mut start,
+        })
+        .expect("a valid world");
     let mut src = String::from(
-        "/// The paper's gridworld (`paper::mdp`), computed by the\n\
-         /// library on the build machine and validated again at compile time.\n\
-         pub static PAPER_GRIDWORLD: TabularMdp<f32, 26, 4> =\n    \
-         match TabularMdp::<f32, 26, 4>::try_new_const(P, R, GAMMA, P0) {\n        \
-         Ok(mdp) => mdp,\n        \
-         Err(_) => panic!(\"the generated gridworld is invalid\"),\n    };\n\n",
+        "// The paper's gridworld (`Gridworld::build_sparse`), computed by the\n\
+         // library on the build machine; validated on the device by\n\
+         // `SparseMdp::try_new` (see `paper_gridworld`).\n",
     );
-    src.push_str("const P: [[[f32; 26]; 4]; 26] = [\n");
-    for rows in mdp.transitions() {
-        src.push_str("    [\n");
-        for row in rows {
-            let items: Vec<String> = row.iter().map(|&x| f32_literal(x)).collect();
-            writeln!(src, "        [{}],", items.join(", ")).unwrap();
-        }
-        src.push_str("    ],\n");
-    }
-    src.push_str("];\n");
-    src.push_str("const R: [[f32; 4]; 26] = [\n");
-    for row in mdp.rewards() {
-        let items: Vec<String> = row.iter().map(|&x| f32_literal(x)).collect();
-        writeln!(src, "    [{}],", items.join(", ")).unwrap();
-    }
-    src.push_str("];\n");
-    writeln!(src, "const GAMMA: f32 = {};", f32_literal(mdp.gamma())).unwrap();
-    let items: Vec<String> = mdp.start().iter().map(|&x| f32_literal(x)).collect();
-    writeln!(src, "const P0: [f32; 26] = [{}];", items.join(", ")).unwrap();
+    let list = |xs: Vec<String>| xs.join(", ");
+    writeln!(src, "static OFFSETS: [u32; {}] = [{}];", offsets.len(), list(offsets.iter().map(|x| x.to_string()).collect())).unwrap();
+    writeln!(src, "static NEXT: [u32; {m}] = [{}];", list(next.iter().map(|x| x.to_string()).collect())).unwrap();
+    writeln!(src, "static PROB: [f32; {m}] = [{}];", list(prob.iter().map(|&x| f32_literal(x)).collect())).unwrap();
+    let rows: Vec<String> = rewards
+        .iter()
+        .map(|r| format!("[{}]", list(r.iter().map(|&x| f32_literal(x)).collect())))
+        .collect();
+    writeln!(src, "static REWARDS: [[f32; 4]; 26] = [{}];", list(rows)).unwrap();
+    writeln!(src, "static START: [f32; 26] = [{}];", list(start.iter().map(|&x| f32_literal(x)).collect())).unwrap();
+    writeln!(src, "const GAMMA: f32 = {};", f32_literal(dense.gamma())).unwrap();
     fs::write(out.join("paper_gridworld.rs"), src).expect("OUT_DIR is writable");
 }

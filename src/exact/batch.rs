@@ -192,7 +192,7 @@ where
         } else {
             Err(Error::InvalidParameter {
                 what: "lane",
-                rule: "below the batch width K",
+                rule: "be below the batch width K",
             })
         }
     }

@@ -24,6 +24,7 @@
 
 use crate::error::{Error, Result, check_finite, check_overflow};
 
+pub mod ordering;
 pub(crate) mod schedule;
 use crate::real::Real;
 

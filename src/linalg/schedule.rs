@@ -233,15 +233,17 @@ pub(crate) fn symbolic<I: Index, G: LowerGraph>(
         out.start[i] = total as u32;
         out.diag[i] = (total + lower) as u32;
         total += lower + 1 + upper;
-        out.end[i] = total as u32;
-        out.cursor[i] = out.diag[i] + 1;
-        if total > out.col.len() || total >= NONE as usize {
-            return Err(Error::LengthMismatch {
-                what: "pattern columns (capacity)",
-                expected: total,
-                found: out.col.len(),
-            });
-        }
+        out.end[i] = total.min(NONE as usize) as u32;
+        out.cursor[i] = out.diag[i].saturating_add(1);
+        // Saturating: on overflow the count below is too large and refused.
+        total = total.min(NONE as usize);
+    }
+    if total > out.col.len() || total >= NONE as usize {
+        return Err(Error::LengthMismatch {
+            what: "pattern columns (capacity)",
+            expected: total,
+            found: out.col.len(),
+        });
     }
     // Fill: L_i in place (then sorted), and i appended to U_k for each k of
     // L_i; rows come in increasing i, so every U_k is sorted as written.
@@ -258,10 +260,40 @@ pub(crate) fn symbolic<I: Index, G: LowerGraph>(
             cursor[k] += 1;
         });
         let (s, d) = (out.start[i] as usize, out.diag[i] as usize);
-        col[s..d].sort_unstable();
+        heapsort(&mut col[s..d]);
         col[d] = I::from_ix(i);
     }
     Ok(total)
+}
+
+/// Sorts `xs` in place (heapsort: `O(r log r)` for a row of `r` entries,
+/// and a few hundred bytes of code where `sort_unstable` brings kilobytes
+/// into a firmware image).
+fn heapsort<I: Index>(xs: &mut [I]) {
+    fn sift_down<I: Index>(xs: &mut [I], mut root: usize, end: usize) {
+        loop {
+            let mut child = 2 * root + 1;
+            if child >= end {
+                return;
+            }
+            if child + 1 < end && xs[child] < xs[child + 1] {
+                child += 1;
+            }
+            if xs[root] >= xs[child] {
+                return;
+            }
+            xs.swap(root, child);
+            root = child;
+        }
+    }
+    let n = xs.len();
+    for root in (0..n / 2).rev() {
+        sift_down(xs, root, n);
+    }
+    for end in (1..n).rev() {
+        xs.swap(0, end);
+        sift_down(xs, 0, end);
+    }
 }
 
 /// Factors `A = L U` from the pattern `p` (no pivoting), row by row.
@@ -287,11 +319,7 @@ pub(crate) fn factor<T: Real, V: Lane<T>, I: Index>(
     let tiny = T::EPSILON * T::from_usize(n);
     let zero = V::splat(T::ZERO);
     for i in 0..n {
-        let (s, d, e) = (
-            p.start[i] as usize,
-            p.diag[i] as usize,
-            p.end[i] as usize,
-        );
+        let (s, d, e) = (p.start[i] as usize, p.diag[i] as usize, p.end[i] as usize);
         let cols = &p.col[s..e];
         for c in cols {
             work[c.ix()] = zero;
@@ -372,5 +400,186 @@ pub(crate) fn solve_transpose<T: Real, V: Lane<T>, I: Index>(
             let j = c.ix();
             y[j] = y[j].sub_mul(l, w);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linalg::Lu;
+
+    /// A graph given by a dense symmetric adjacency.
+    struct Dense<const N: usize>([[bool; N]; N]);
+
+    impl<const N: usize> LowerGraph for Dense<N> {
+        fn n(&self) -> usize {
+            N
+        }
+        fn for_each_lower(&self, i: usize, mut f: impl FnMut(usize)) {
+            for j in 0..i {
+                if self.0[i][j] {
+                    f(j);
+                }
+            }
+        }
+    }
+
+    fn lcg(state: &mut u64) -> u64 {
+        *state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        *state >> 33
+    }
+
+    fn plan<const N: usize>(g: &Dense<N>) -> ([u32; N], [u32; N], [u32; N], [u32; 400], usize) {
+        let (mut start, mut diag, mut end) = ([0u32; N], [0u32; N], [0u32; N]);
+        let mut col = [0u32; 400];
+        let (mut parent, mut mark, mut cursor) = ([0u32; N], [0u32; N], [0u32; N]);
+        let total = symbolic(
+            g,
+            PatternMut {
+                start: &mut start,
+                diag: &mut diag,
+                end: &mut end,
+                col: &mut col,
+                parent: &mut parent,
+                mark: &mut mark,
+                cursor: &mut cursor,
+            },
+            usize::MAX,
+        )
+        .unwrap();
+        (start, diag, end, col, total)
+    }
+
+    /// The pattern is exactly the fill of dense symbolic elimination, and
+    /// factor + solves agree with the dense LU on a diagonally dominant
+    /// matrix with that structure (and an unsymmetric one inside it).
+    #[test]
+    fn symbolic_is_the_dense_fill_and_kernels_solve() {
+        const N: usize = 16;
+        let mut seed = 42u64;
+        for trial in 0..40 {
+            let mut adj = [[false; N]; N];
+            for i in 0..N {
+                for j in 0..i {
+                    if lcg(&mut seed) % 7 < (trial % 4) as u64 + 1 {
+                        adj[i][j] = true;
+                        adj[j][i] = true;
+                    }
+                }
+            }
+            let g = Dense(adj);
+            let (start, diag, end, col, total) = plan(&g);
+            // Dense symbolic elimination.
+            let mut fill = adj;
+            for k in 0..N {
+                for i in k + 1..N {
+                    for j in k + 1..N {
+                        if fill[i][k] && fill[k][j] && i != j {
+                            fill[i][j] = true;
+                        }
+                    }
+                }
+            }
+            let mut count = N;
+            for i in 0..N {
+                let row: &[u32] = &col[start[i] as usize..end[i] as usize];
+                assert_eq!(col[diag[i] as usize], i as u32);
+                assert!(row.windows(2).all(|w| w[0] < w[1]), "sorted row {i}");
+                for j in 0..N {
+                    let want = i == j || fill[i][j];
+                    assert_eq!(row.contains(&(j as u32)), want, "({i}, {j}), trial {trial}");
+                    count += usize::from(i != j && fill[i][j]);
+                }
+            }
+            assert_eq!(total, count);
+            // Numbers: unsymmetric values on (a subset of) the pattern,
+            // column diagonally dominant.
+            let mut a = [[0.0f64; N]; N];
+            for i in 0..N {
+                for j in 0..N {
+                    if i != j && adj[i][j] && !lcg(&mut seed).is_multiple_of(5) {
+                        a[i][j] = (lcg(&mut seed) % 1000) as f64 / 1000.0 - 0.5;
+                    }
+                }
+            }
+            for j in 0..N {
+                let s: f64 = (0..N).map(|i| a[i][j].abs()).sum();
+                a[j][j] = s + 1.0;
+            }
+            let p = Pattern {
+                start: &start,
+                diag: &diag,
+                end: &end,
+                col: &col[..total],
+            };
+            let mut vals = [0.0f64; 400];
+            let (mut inv, mut work) = ([0.0f64; N], [0.0f64; N]);
+            factor(&p, &mut vals[..total], &mut inv, &mut work, |i, _, w| {
+                for (j, &x) in a[i].iter().enumerate() {
+                    if x != 0.0 {
+                        w[j] = x;
+                    }
+                }
+            })
+            .unwrap();
+            let mut lu = Lu::<f64, N>::new();
+            lu.factor(&a).unwrap();
+            let b: [f64; N] = core::array::from_fn(|i| i as f64 - 3.5);
+            let (mut x, mut y) = (b, b);
+            solve(&p, &vals[..total], &inv, &mut x);
+            solve_transpose(&p, &vals[..total], &inv, &mut y);
+            let (mut x0, mut y0) = ([0.0; N], [0.0; N]);
+            lu.solve(&b, &mut x0).unwrap();
+            lu.solve_transpose(&b, &mut y0).unwrap();
+            for i in 0..N {
+                assert!((x[i] - x0[i]).abs() < 1e-12, "solve, trial {trial}");
+                assert!(
+                    (y[i] - y0[i]).abs() < 1e-12,
+                    "transposed solve, trial {trial}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn heapsort_sorts() {
+        let mut seed = 7u64;
+        for n in 0..40 {
+            let mut xs: [u32; 40] = core::array::from_fn(|_| (lcg(&mut seed) % 50) as u32);
+            heapsort(&mut xs[..n]);
+            assert!(xs[..n].windows(2).all(|w| w[0] <= w[1]));
+        }
+    }
+
+    #[test]
+    fn symbolic_refuses_short_storage() {
+        let g = Dense([[true; 4]; 4]);
+        let (mut start, mut diag, mut end) = ([0u32; 4], [0u32; 4], [0u32; 4]);
+        let mut col = [0u32; 15];
+        let (mut parent, mut mark, mut cursor) = ([0u32; 4], [0u32; 4], [0u32; 4]);
+        let err = symbolic(
+            &g,
+            PatternMut {
+                start: &mut start,
+                diag: &mut diag,
+                end: &mut end,
+                col: &mut col,
+                parent: &mut parent,
+                mark: &mut mark,
+                cursor: &mut cursor,
+            },
+            usize::MAX,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            Error::LengthMismatch {
+                what: "pattern columns (capacity)",
+                expected: 16,
+                found: 15
+            }
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! The chain MDPs of the authors' MDP library.
 
-use super::TabularMdp;
+#[cfg(feature = "std")]
+use super::OwnedSparseMdp;
+use super::{SparseMdp, SparseStorage, TabularMdp};
 use crate::error::{Error, Result};
 use crate::real::Real;
 
@@ -150,5 +152,172 @@ impl<'a, T: Real> Chain<'a, T> {
         mdp.p0[self.start] = T::ONE;
         mdp.validate()?;
         Ok(mdp)
+    }
+}
+
+impl<T: Real> Chain<'_, T> {
+    /// The transitions a sparse chain of `states` states stores: those of
+    /// non-zero probability.
+    ///
+    /// # Errors
+    ///
+    /// As [`Chain::build_sparse`].
+    pub fn sparse_transitions(&self, states: usize) -> Result<usize> {
+        self.check_sparse(states)?;
+        let mut total = 0usize;
+        for s in 0..states {
+            for a in 0..2 {
+                total = total.saturating_add(self.sparse_row(states, s, a).1);
+            }
+        }
+        Ok(total)
+    }
+
+    fn check_sparse(&self, states: usize) -> Result<()> {
+        if states == 0 || states >= u32::MAX as usize / 2 {
+            return Err(Error::ShapeMismatch {
+                what: "chain states (at least 1, below u32::MAX / 2)",
+                expected: 1,
+                found: states,
+            });
+        }
+        if !(self.p_success >= T::ZERO && self.p_success <= T::ONE) {
+            return Err(Error::InvalidProbability { what: "p_success" });
+        }
+        let out = |state| Error::StateOutOfRange { state, states };
+        if self.start >= states {
+            return Err(out(self.start));
+        }
+        if let Some(&t) = self.terminal.iter().find(|&&t| t >= states) {
+            return Err(out(t));
+        }
+        for (i, &(s, a, reward)) in self.rewards.iter().enumerate() {
+            if a >= 2 {
+                return Err(Error::ActionOutOfRange {
+                    action: a,
+                    actions: 2,
+                });
+            }
+            if s >= states {
+                return Err(out(s));
+            }
+            if !reward.is_finite() {
+                return Err(Error::NonFiniteReward {
+                    state: s,
+                    action: a,
+                });
+            }
+            if self.rewards.iter().take(i).any(|r| (r.0, r.1) == (s, a)) {
+                return Err(Error::DuplicateReward {
+                    state: s,
+                    action: a,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The stored transitions of `(s, a)`, sorted, zeros left out, with the
+    /// probabilities of [`Chain::build`] bit for bit.
+    #[allow(
+        clippy::arithmetic_side_effects,
+        reason = "s < states < u32::MAX / 2, so s + 1 does not overflow"
+    )]
+    fn sparse_row(&self, states: usize, s: usize, a: usize) -> ([(usize, T); 2], usize) {
+        if self.terminal.contains(&s) {
+            return ([(s, T::ONE), (s, T::ZERO)], 1);
+        }
+        let next = if a == 0 {
+            s.saturating_sub(1)
+        } else {
+            (s + 1).min(states - 1)
+        };
+        let p_fail = T::ONE - self.p_success;
+        let pairs = if next == s {
+            [(s, self.p_success + p_fail), (s, T::ZERO)]
+        } else if next < s {
+            [(next, self.p_success), (s, p_fail)]
+        } else {
+            [(s, p_fail), (next, self.p_success)]
+        };
+        let mut out = [(s, T::ZERO); 2];
+        let mut count = 0;
+        for pair in pairs {
+            if pair.1 != T::ZERO {
+                if let Some(o) = out.get_mut(count) {
+                    *o = pair;
+                }
+                count += 1;
+            }
+        }
+        (out, count)
+    }
+
+    /// Builds a chain of `states` states (chosen at run time) as a
+    /// [`SparseMdp`] over `storage`, with the probabilities and rewards of
+    /// [`Chain::build`] bit for bit; storage needs `states` states and
+    /// [`Chain::sparse_transitions`] transitions.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeMismatch`] unless `A == 2` or for no states;
+    /// [`Error::LengthMismatch`] for storage of the wrong size; then as
+    /// [`Chain::build`].
+    #[allow(
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        reason = "lengths checked by storage.check; s < states, a < 2, k below the \
+                  transition count that sized the storage"
+    )]
+    pub fn build_sparse<'s, const A: usize>(
+        &self,
+        states: usize,
+        storage: SparseStorage<'s, T, A>,
+    ) -> Result<SparseMdp<'s, T, A>> {
+        if A != 2 {
+            return Err(Error::ShapeMismatch {
+                what: "chain actions",
+                expected: 2,
+                found: A,
+            });
+        }
+        let transitions = self.sparse_transitions(states)?;
+        storage.check(states, transitions)?;
+        let mut k = 0;
+        for s in 0..states {
+            storage.rewards[s] = [T::ZERO; A];
+            storage.start[s] = if s == self.start { T::ONE } else { T::ZERO };
+            for a in 0..A {
+                storage.offsets[s * A + a] = k as u32;
+                let (row, count) = self.sparse_row(states, s, a);
+                for &(next, p) in &row[..count] {
+                    storage.next[k] = next as u32;
+                    storage.prob[k] = p;
+                    k += 1;
+                }
+            }
+        }
+        storage.offsets[states * A] = k as u32;
+        for &(s, a, reward) in self.rewards {
+            storage.rewards[s][a] = reward;
+        }
+        storage.finish(self.gamma)
+    }
+
+    /// As [`Chain::build_sparse`], into storage it allocates (`std`
+    /// feature).
+    ///
+    /// # Errors
+    ///
+    /// As [`Chain::build_sparse`].
+    #[cfg(feature = "std")]
+    pub fn build_sparse_owned<const A: usize>(
+        &self,
+        states: usize,
+    ) -> Result<OwnedSparseMdp<T, A>> {
+        let transitions = self.sparse_transitions(states)?;
+        OwnedSparseMdp::build(states, transitions, |storage| {
+            self.build_sparse(states, storage)
+        })
     }
 }

@@ -11,7 +11,9 @@
     reason = "cell indices below S after the shape and range checks (see above)"
 )]
 
-use super::TabularMdp;
+#[cfg(feature = "std")]
+use super::OwnedSparseMdp;
+use super::{SparseMdp, SparseStorage, TabularMdp};
 use crate::error::{Error, Result};
 use crate::real::Real;
 
@@ -184,7 +186,6 @@ impl<'a, T: Real> Gridworld<'a, T> {
             terminal[s] = true;
             mdp.r[s] = [cell.reward; A];
         }
-        let p_fail = T::ONE - self.p_success;
         for s in 0..cells {
             if terminal[s] {
                 for a in 0..A {
@@ -192,32 +193,10 @@ impl<'a, T: Real> Gridworld<'a, T> {
                 }
                 continue;
             }
-            let (row, col) = (s / n, s % n);
-            // The neighbour reached by each move, if the move is feasible.
-            let moves: [Option<usize>; 4] = [
-                (col > 0).then(|| s - 1),
-                (col + 1 < n).then(|| s + 1),
-                (row > 0).then(|| s - n),
-                (row + 1 < n).then(|| s + n),
-            ];
             for a in 0..A {
-                let p = &mut mdp.p[s][a];
-                p[moves[a].unwrap_or(s)] += self.p_success;
-                let others = moves
-                    .iter()
-                    .enumerate()
-                    .filter(|&(b, m)| b != a && m.is_some())
-                    .count();
-                if others == 0 {
-                    p[s] += p_fail;
-                    continue;
-                }
-                // The library's order of operations: (1 - p) / k.
-                let share = p_fail / T::from_usize(others);
-                for (b, m) in moves.iter().enumerate() {
-                    if let (true, Some(next)) = (b != a, m) {
-                        p[*next] += share;
-                    }
+                let (moves, count) = self.cell_transitions(s, a);
+                for &(next, p) in &moves[..count] {
+                    mdp.p[s][a][next] += p;
                 }
             }
         }
@@ -227,6 +206,241 @@ impl<'a, T: Real> Gridworld<'a, T> {
         mdp.p0[self.start] = T::ONE;
         mdp.validate()?;
         Ok(mdp)
+    }
+}
+
+impl<'a, T: Real> Gridworld<'a, T> {
+    /// The transitions of the non-terminal cell `s` under action `a`:
+    /// `(next, probability)` in the order the library adds them (the chosen
+    /// move, then the other feasible moves), a next state listed twice
+    /// summed in that order; returns them and their count (at most 4).
+    fn cell_transitions(&self, s: usize, a: usize) -> ([(usize, T); 4], usize) {
+        let n = self.size;
+        let (row, col) = (s / n, s % n);
+        // The neighbour reached by each move, if the move is feasible.
+        let moves: [Option<usize>; 4] = [
+            (col > 0).then(|| s - 1),
+            (col + 1 < n).then(|| s + 1),
+            (row > 0).then(|| s - n),
+            (row + 1 < n).then(|| s + n),
+        ];
+        let mut out = [(0, T::ZERO); 4];
+        let mut count = 0;
+        let mut add = |next: usize, p: T| match out[..count].iter_mut().find(|(m, _)| *m == next) {
+            Some((_, q)) => *q += p,
+            None => {
+                out[count] = (next, p);
+                count += 1;
+            }
+        };
+        add(moves[a].unwrap_or(s), self.p_success);
+        let p_fail = T::ONE - self.p_success;
+        let others = moves
+            .iter()
+            .enumerate()
+            .filter(|&(b, m)| b != a && m.is_some())
+            .count();
+        if others == 0 {
+            add(s, p_fail);
+        } else {
+            // The library's order of operations: (1 - p) / k.
+            let share = p_fail / T::from_usize(others);
+            for (b, m) in moves.iter().enumerate() {
+                if let (true, Some(next)) = (b != a, m) {
+                    add(*next, share);
+                }
+            }
+        }
+        (out, count)
+    }
+
+    /// Checks the specification for the sparse builders and returns the
+    /// number of cells.
+    fn check_sparse(&self) -> Result<usize> {
+        let n = self.size;
+        if n == 0 {
+            return Err(Error::ShapeMismatch {
+                what: "gridworld size (at least 1)",
+                expected: 1,
+                found: 0,
+            });
+        }
+        let cells = n
+            .checked_mul(n)
+            .filter(|&c| c < u32::MAX as usize - 1)
+            .ok_or(Error::ShapeMismatch {
+                what: "gridworld size (size² + 1 states below u32::MAX)",
+                expected: 65_535,
+                found: n,
+            })?;
+        if !(self.p_success >= T::ZERO && self.p_success <= T::ONE) {
+            return Err(Error::InvalidProbability { what: "p_success" });
+        }
+        if self.start >= cells {
+            return Err(Error::StateOutOfRange {
+                state: self.start,
+                states: cells,
+            });
+        }
+        for (i, cell) in self.rewards.iter().enumerate() {
+            if cell.row >= n || cell.col >= n {
+                return Err(Error::CellOutOfRange {
+                    row: cell.row,
+                    col: cell.col,
+                    size: n,
+                });
+            }
+            if !cell.reward.is_finite() {
+                return Err(Error::NonFiniteReward {
+                    state: n * cell.row + cell.col,
+                    action: 0,
+                });
+            }
+            if self.rewards[..i]
+                .iter()
+                .any(|c| (c.row, c.col) == (cell.row, cell.col))
+            {
+                return Err(Error::DuplicateRewardCell {
+                    row: cell.row,
+                    col: cell.col,
+                });
+            }
+        }
+        Ok(cells)
+    }
+
+    /// The reward of cell `s` if it is a reward cell.
+    fn reward_at(&self, s: usize) -> Option<T> {
+        let n = self.size;
+        self.rewards
+            .iter()
+            .find(|c| n * c.row + c.col == s)
+            .map(|c| c.reward)
+    }
+
+    /// The number of states of the world: `size² + 1`.
+    pub fn states(&self) -> usize {
+        self.size.saturating_mul(self.size).saturating_add(1)
+    }
+
+    /// The number of transitions [`Gridworld::build_sparse`] stores (those
+    /// of non-zero probability).
+    ///
+    /// # Errors
+    ///
+    /// As [`Gridworld::build_sparse`].
+    pub fn sparse_transitions(&self) -> Result<usize> {
+        let cells = self.check_sparse()?;
+        let mut total = 4; // the absorbing state's loops
+        for s in 0..cells {
+            total += match self.reward_at(s) {
+                Some(_) => 4,
+                None => (0..4)
+                    .map(|a| {
+                        let (moves, count) = self.cell_transitions(s, a);
+                        moves[..count].iter().filter(|m| m.1 != T::ZERO).count()
+                    })
+                    .sum(),
+            };
+        }
+        Ok(total)
+    }
+
+    /// Builds the world as a [`SparseMdp`] over `storage`, with the same
+    /// states, actions, probabilities (bit for bit) and rewards as
+    /// [`Gridworld::build`], at any size: storage needs
+    /// [`Gridworld::states`] states and [`Gridworld::sparse_transitions`]
+    /// transitions. Transitions of probability 0 are not stored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use policy_landscape::mdp::{Gridworld, RewardCell, SparseStorage};
+    ///
+    /// let cells = [RewardCell::new(0, 99, 5.0), RewardCell::new(99, 0, 4.5)];
+    /// let world = Gridworld::new(100, &cells); // 10 001 states
+    /// let (states, transitions) = (world.states(), world.sparse_transitions()?);
+    /// let mut offsets = vec![0; states * 4 + 1];
+    /// let mut next = vec![0; transitions];
+    /// let mut prob = vec![0.0; transitions];
+    /// let mut rewards = vec![[0.0; 4]; states];
+    /// let mut start = vec![0.0; states];
+    /// let mdp = world.build_sparse(SparseStorage {
+    ///     offsets: &mut offsets,
+    ///     next: &mut next,
+    ///     prob: &mut prob,
+    ///     rewards: &mut rewards,
+    ///     start: &mut start,
+    /// })?;
+    /// assert_eq!(mdp.states(), 10_001);
+    /// # Ok::<(), policy_landscape::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeMismatch`] for size 0 or a world of `u32::MAX` states
+    /// or more; [`Error::LengthMismatch`] for storage of the wrong size; then
+    /// as [`Gridworld::build`].
+    pub fn build_sparse<'s, const A: usize>(
+        &self,
+        storage: SparseStorage<'s, T, A>,
+    ) -> Result<SparseMdp<'s, T, A>> {
+        if A != 4 {
+            return Err(Error::ShapeMismatch {
+                what: "gridworld actions",
+                expected: 4,
+                found: A,
+            });
+        }
+        let cells = self.check_sparse()?;
+        let transitions = self.sparse_transitions()?;
+        storage.check(cells + 1, transitions)?;
+        let absorbing = cells;
+        let mut k = 0;
+        for s in 0..=cells {
+            let reward = if s == absorbing {
+                None
+            } else {
+                self.reward_at(s)
+            };
+            storage.rewards[s] = [reward.unwrap_or(T::ZERO); A];
+            storage.start[s] = if s == self.start { T::ONE } else { T::ZERO };
+            for a in 0..A {
+                storage.offsets[s * A + a] = k as u32;
+                if s == absorbing || reward.is_some() {
+                    storage.next[k] = absorbing as u32;
+                    storage.prob[k] = T::ONE;
+                    k += 1;
+                    continue;
+                }
+                let (mut moves, count) = self.cell_transitions(s, a);
+                let moves = &mut moves[..count];
+                moves.sort_unstable_by_key(|m| m.0);
+                for &(next, p) in moves.iter() {
+                    if p != T::ZERO {
+                        storage.next[k] = next as u32;
+                        storage.prob[k] = p;
+                        k += 1;
+                    }
+                }
+            }
+        }
+        storage.offsets[(cells + 1) * A] = k as u32;
+        storage.finish(self.gamma)
+    }
+
+    /// As [`Gridworld::build_sparse`], into storage it allocates (`std`
+    /// feature).
+    ///
+    /// # Errors
+    ///
+    /// As [`Gridworld::build_sparse`].
+    #[cfg(feature = "std")]
+    pub fn build_sparse_owned<const A: usize>(&self) -> Result<OwnedSparseMdp<T, A>> {
+        let transitions = self.sparse_transitions()?;
+        OwnedSparseMdp::build(self.states(), transitions, |storage| {
+            self.build_sparse(storage)
+        })
     }
 }
 

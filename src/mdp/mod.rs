@@ -10,10 +10,14 @@ use crate::real::Real;
 
 mod chain;
 mod gridworld;
+mod sparse;
 mod validate;
 
 pub use chain::Chain;
 pub use gridworld::{Gridworld, RewardCell};
+#[cfg(feature = "std")]
+pub use sparse::OwnedSparseMdp;
+pub use sparse::{SparseMdp, SparseStorage};
 
 /// Gridworld action: move one column left.
 pub const LEFT: usize = 0;

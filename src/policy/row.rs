@@ -19,6 +19,18 @@ pub struct SoftmaxRow<T, const A: usize> {
     pub entropy: T,
 }
 
+impl<T: Real, const A: usize> Default for SoftmaxRow<T, A> {
+    /// All zeros: storage to be overwritten (not a distribution).
+    fn default() -> Self {
+        Self {
+            p: [T::ZERO; A],
+            pi: [T::ZERO; A],
+            log_pi: [T::ZERO; A],
+            entropy: T::ZERO,
+        }
+    }
+}
+
 impl<T: Real, const A: usize> SoftmaxRow<T, A> {
     /// Computes the row from finite logits `z` and `mix` in `[0, 1]`.
     ///

@@ -5,7 +5,8 @@
 //! `expected.rs` are what the host computes, bit for bit. It lives in the
 //! library's package so that the published crate's tests find it.
 //!
-//! The check, all in `f32`:
+//! The check, all in `f32`, on the sparse types (the MDP's next-state lists
+//! in flash, the plan and workspace in [`Storage`], sized exactly):
 //! 1. the paper's 5×5 gridworld and a tabular softmax policy drawn like a
 //!    torch `nn.Linear` from xoshiro256++ seeded with [`SEED`];
 //! 2. [`UPDATES`] exact gradient steps of size [`STEP`] on `J_τ` with
@@ -14,17 +15,24 @@
 //!    trained parameters at step [`ALPHA`] (paper §2.1.2), streamed into an
 //!    accumulator, and its verdict.
 
-use policy_landscape::probe::{self, Cases, ExactObjective, Thresholds, Verdict};
+use policy_landscape::exact::{Ordering, SparsePlan, SparseWorkspace};
+use policy_landscape::mdp::SparseMdp;
+use policy_landscape::policy::SoftmaxRow;
+use policy_landscape::probe::{self, Cases, Thresholds, Verdict};
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::rand_xoshiro::rand_core::SeedableRng;
-use policy_landscape::{Error, ExactWorkspace, Softmax, TabularMdp, TrainConfig, Trainer};
+use policy_landscape::{Error, Softmax};
 
-/// The paper's gridworld in `f32`.
-pub type Mdp = TabularMdp<f32, 26, 4>;
-/// A tabular softmax policy over it.
-pub type Policy = Softmax<f32, 26, 4>;
-/// The exact evaluator's scratch space.
-pub type Workspace = ExactWorkspace<f32, 26, 4>;
+/// The paper's gridworld in `f32`, as next-state lists.
+pub type Mdp<'a> = SparseMdp<'a, f32, 4>;
+/// States of the paper's world.
+pub const STATES: usize = 26;
+/// A tabular softmax policy over it (its parameters are the logits).
+pub type Policy = Softmax<f32, STATES, 4>;
+/// The plan's indices (the host test checks this is exact).
+pub const INDEX_LEN: usize = 719;
+/// The workspace's scalars (the host test checks this is exact).
+pub const SCALAR_LEN: usize = 432;
 
 /// Seed of the initial parameters and of the probe directions.
 pub const SEED: u64 = 2019;
@@ -40,6 +48,38 @@ pub const TAU_DECAY: f32 = 0.99;
 pub const DIRECTIONS: u64 = 100;
 /// Probe step `α`.
 pub const ALPHA: f32 = 0.5;
+
+/// Everything the check writes: the plan's indices, the workspace's
+/// scalars, policy rows and `Q` (a `static` on the device).
+#[derive(Debug)]
+pub struct Storage {
+    /// The plan's indices.
+    pub indices: [u32; INDEX_LEN],
+    /// The workspace's scalars.
+    pub scalars: [f32; SCALAR_LEN],
+    /// Policy rows.
+    pub rows: [SoftmaxRow<f32, 4>; STATES],
+    /// `Q`.
+    pub q: [[f32; 4]; STATES],
+}
+
+impl Storage {
+    /// Zeroed storage.
+    pub const fn new() -> Self {
+        let row = SoftmaxRow {
+            p: [0.0; 4],
+            pi: [0.0; 4],
+            log_pi: [0.0; 4],
+            entropy: 0.0,
+        };
+        Self {
+            indices: [0; INDEX_LEN],
+            scalars: [0.0; SCALAR_LEN],
+            rows: [row; STATES],
+            q: [[0.0; 4]; STATES],
+        }
+    }
+}
 
 /// What the check measured.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -78,50 +118,81 @@ impl Report {
     }
 }
 
-/// Runs the check on `mdp` (the paper's gridworld, however it was built).
+/// The logits of a flat parameter vector (`s * 4 + a`), one row per state.
+fn rows_of(theta: &[f32]) -> [[f32; 4]; STATES] {
+    let mut rows = [[0.0; 4]; STATES];
+    for (row, chunk) in rows.iter_mut().zip(theta.chunks_exact(4)) {
+        row.copy_from_slice(chunk);
+    }
+    rows
+}
+
+/// Runs the check on `mdp` (the paper's gridworld, however it was built),
+/// in `storage`.
 ///
 /// # Errors
 ///
 /// Any error of the library (none is expected: the inputs are valid).
-pub fn run(mdp: &Mdp, ws: &mut Workspace) -> Result<Report, Error> {
-    let (policy, j_initial, j_final, j_tau_final) = train(mdp, ws)?;
-    let mut report = probe_at(mdp, ws, policy)?;
+pub fn run(mdp: Mdp<'_>, storage: &mut Storage) -> Result<Report, Error> {
+    let Storage {
+        indices,
+        scalars,
+        rows,
+        q,
+    } = storage;
+    // The natural order: on the paper's world the factors are small, and
+    // the results are those of the fixed-size evaluator, bit for bit.
+    let plan = SparsePlan::new(mdp, Ordering::Natural, indices)?;
+    let mut ws = SparseWorkspace::new(&plan, scalars, rows, q)?;
+    let (theta, j_initial, j_final, j_tau_final) = train(&mut ws)?;
+    let mut report = probe_at(&mut ws, &theta)?;
     report.j_initial = j_initial;
     report.j_final = j_final;
     report.j_tau_final = j_tau_final;
     Ok(report)
 }
 
-/// Steps 1–2: the trained policy, `J` before, `J` and `J_τ` after. Not
+/// Steps 1–2: the trained logits, `J` before, `J` and `J_τ` after: gradient
+/// ascent on `J_τ` with `τ` decayed after every step (as `Trainer`). Not
 /// inlined, so that its frame and [`probe_at`]'s are not on the stack at
 /// once.
 #[inline(never)]
-fn train(mdp: &Mdp, ws: &mut Workspace) -> Result<(Policy, f32, f32, f32), Error> {
+fn train(
+    ws: &mut SparseWorkspace<'_, f32, 4>,
+) -> Result<([f32; Policy::PARAMS], f32, f32, f32), Error> {
     let mut policy = Policy::tabular();
     policy.init_like_torch(&mut Xoshiro256PlusPlus::seed_from_u64(SEED));
-    let j_initial = ws.objective(mdp, &policy, 0.0)?;
-    let config = TrainConfig::new(STEP, UPDATES)
-        .tau(TAU)
-        .tau_decay(TAU_DECAY);
-    let mut trainer = Trainer::new(config)?;
-    let outcome = trainer.run(mdp, &mut policy, ws, |_| {
-        core::ops::ControlFlow::Continue(())
-    })?;
-    Ok((policy, j_initial, outcome.final_j_true, outcome.final_j_tau))
+    let mut theta = rows_of(policy.params());
+    let j_initial = ws.objective(&theta, 0.0, 0.0)?;
+    let mut tau = TAU;
+    let mut grad = [[0.0_f32; 4]; STATES];
+    for _ in 0..UPDATES {
+        ws.evaluate(&theta, 0.0, tau)?.gradient_into(&mut grad)?;
+        for (t, g) in theta.as_flattened_mut().iter_mut().zip(grad.as_flattened()) {
+            *t += STEP * g;
+        }
+        tau *= TAU_DECAY;
+    }
+    let j_final = ws.objective(&theta, 0.0, 0.0)?;
+    let j_tau_final = ws.objective(&theta, 0.0, tau)?;
+    let mut flat = [0.0_f32; Policy::PARAMS];
+    flat.copy_from_slice(theta.as_flattened());
+    Ok((flat, j_initial, j_final, j_tau_final))
 }
 
-/// Step 3: the probe of `J` around `policy`'s parameters (the objectives of
-/// the report are left at 0).
+/// Step 3: the probe of `J` around `theta` (the objectives of the report
+/// are left at 0).
 #[inline(never)]
-fn probe_at(mdp: &Mdp, ws: &mut Workspace, policy: Policy) -> Result<Report, Error> {
-    let mut theta = [0.0_f32; Policy::PARAMS];
-    theta.copy_from_slice(policy.params());
-    let mut j = ExactObjective::new(mdp, policy, ws, 0.0)?;
+fn probe_at(
+    ws: &mut SparseWorkspace<'_, f32, 4>,
+    theta: &[f32; Policy::PARAMS],
+) -> Result<Report, Error> {
+    let mut j = probe::from_fn(|t: &[f32]| ws.objective(&rows_of(t), 0.0, 0.0));
     let mut scratch = [0.0_f32; 2 * Policy::PARAMS];
     // The accumulator (2.7 KB) is used where `start` returned it rather than
     // moved into a local: one copy on the stack, not two.
-    probe::start(&mut j, &theta, ALPHA, Thresholds::default()).and_then(|mut acc| {
-        probe::probe(&mut j, &theta, SEED, 0..DIRECTIONS, &mut scratch, &mut acc)?;
+    probe::start(&mut j, theta, ALPHA, Thresholds::default()).and_then(|mut acc| {
+        probe::probe(&mut j, theta, SEED, 0..DIRECTIONS, &mut scratch, &mut acc)?;
         Ok(Report {
             j_initial: 0.0,
             j_final: 0.0,

@@ -18,9 +18,19 @@ pub mod out;
 pub mod stack;
 pub mod timing;
 
-use policy_landscape::TabularMdp;
+use policy_landscape::Error;
+use policy_landscape::mdp::SparseMdp;
 
 include!(concat!(env!("OUT_DIR"), "/paper_gridworld.rs"));
+
+/// The paper's gridworld over the next-state lists in flash, validated.
+///
+/// # Errors
+///
+/// The validation's, if the generated lists were corrupt.
+pub fn paper_gridworld() -> Result<SparseMdp<'static, f32, 4>, Error> {
+    SparseMdp::try_new(&OFFSETS, &NEXT, &PROB, &REWARDS, GAMMA, &START)
+}
 
 unsafe extern "C" {
     /// cortex-m-rt's default handler.

@@ -15,16 +15,21 @@ use core::panic::PanicInfo;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::debug;
 use policy_landscape_firmware::out::Out;
+use policy_landscape::exact::{Ordering, SparsePlan, SparseWorkspace};
 use policy_landscape_firmware::{
-    PAPER_GRIDWORLD, check, expected, matches_host, stack, timing::Ticks,
+    check, expected, matches_host, paper_gridworld, stack, timing::Ticks,
 };
 
 #[entry]
 fn main() -> ! {
     stack::paint();
     let mut out = Out::stdout();
-    let mut ws = check::Workspace::new();
-    let Ok(report) = check::run(&PAPER_GRIDWORLD, &mut ws) else {
+    let mut storage = check::Storage::new();
+    let Ok(mdp) = paper_gridworld() else {
+        out.str("error: the gridworld in flash is invalid\n");
+        fail()
+    };
+    let Ok(report) = check::run(mdp, &mut storage) else {
         out.str("error: the library returned an error; `cargo test --test firmware` on the host shows it\n");
         fail()
     };
@@ -43,15 +48,25 @@ fn main() -> ! {
 
     // SysTick ticks of one exact evaluation with its gradient (meaningful
     // under `qemu -icount`, see `timing`).
-    if let Some(p) = cortex_m::Peripherals::take() {
+    let check::Storage {
+        indices,
+        scalars,
+        rows,
+        q,
+    } = &mut storage;
+    let ws = SparsePlan::new(mdp, Ordering::Natural, indices);
+    if let (Some(p), Ok(plan)) = (cortex_m::Peripherals::take(), ws) {
+        let Ok(mut ws) = SparseWorkspace::new(&plan, scalars, rows, q) else {
+            fail()
+        };
         let mut clock = Ticks::start(p.SYST);
-        let mut policy = check::Policy::tabular();
-        for (i, t) in policy.params_mut().iter_mut().enumerate() {
+        let mut theta = [[0.0_f32; 4]; check::STATES];
+        for (i, t) in theta.as_flattened_mut().iter_mut().enumerate() {
             *t = (i % 7) as f32 * 0.25 - 0.75;
         }
-        let mut grad = [0.0_f32; check::Policy::PARAMS];
+        let mut grad = [[0.0_f32; 4]; check::STATES];
         let (_, evaluate) = clock.measure(|| {
-            ws.evaluate(&PAPER_GRIDWORLD, &policy, check::TAU)
+            ws.evaluate(&theta, 0.0, check::TAU)
                 .and_then(|e| e.gradient_into(&mut grad))
         });
         let (_, calibration) = clock.measure(|| cortex_m::asm::delay(100_000));

@@ -19,14 +19,21 @@ use cortex_m as _; // the critical section defmt-semihosting takes
 use cortex_m_rt::entry;
 use cortex_m_semihosting::debug;
 use defmt_semihosting as _; // the global logger
-use policy_landscape_firmware::{PAPER_GRIDWORLD, check, expected, matches_host, stack};
+use policy_landscape_firmware::{check, expected, matches_host, paper_gridworld, stack};
 
 #[entry]
 fn main() -> ! {
     stack::paint();
-    defmt::info!("{} in flash", PAPER_GRIDWORLD);
-    let mut ws = check::Workspace::new();
-    let report = match check::run(&PAPER_GRIDWORLD, &mut ws) {
+    let mdp = match paper_gridworld() {
+        Ok(mdp) => mdp,
+        Err(e) => {
+            defmt::error!("the gridworld in flash is invalid: {}", e);
+            fail()
+        }
+    };
+    defmt::info!("{} in flash", mdp);
+    let mut storage = check::Storage::new();
+    let report = match check::run(mdp, &mut storage) {
         Ok(report) => report,
         Err(e) => {
             defmt::error!("the check failed: {}", e);
