@@ -330,9 +330,23 @@ pub(crate) fn factor<T: Real, V: Lane<T>, I: Index>(
             let l = work[k].mul(inv[k]);
             work[k] = l;
             let (us, ue) = (p.diag[k] as usize + 1, p.end[k] as usize);
-            for (c, &u) in p.col[us..ue].iter().zip(&vals[us..ue]) {
-                let j = c.ix();
-                work[j] = work[j].sub_mul(l, u);
+            let cols_k = &p.col[us..ue];
+            // A long U_k over consecutive columns (the dense blocks that
+            // separators become) is a plain axpy, with no index loads.
+            let run = match (cols_k.len() >= 16, cols_k.first(), cols_k.last()) {
+                (true, Some(f), Some(l)) if l.ix() - f.ix() + 1 == cols_k.len() => Some(f.ix()),
+                _ => None,
+            };
+            if let Some(first) = run {
+                let dst = &mut work[first..first + cols_k.len()];
+                for (x, &u) in dst.iter_mut().zip(&vals[us..ue]) {
+                    *x = x.sub_mul(l, u);
+                }
+            } else {
+                for (c, &u) in cols_k.iter().zip(&vals[us..ue]) {
+                    let j = c.ix();
+                    work[j] = work[j].sub_mul(l, u);
+                }
             }
         }
         for (v, c) in vals[s..e].iter_mut().zip(cols) {
