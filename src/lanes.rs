@@ -9,7 +9,8 @@
 //! same parameters; the compiler turns the loops over lanes into SIMD
 //! instructions (stable Rust, no `unsafe`).
 
-use crate::real::Real;
+use crate::math::{f32m, f64m};
+use crate::real::{PerScalar, Real, ScalarMut};
 
 mod sealed {
     /// Only scalars and arrays of scalars are lanes.
@@ -166,4 +167,24 @@ impl<T: Real, const K: usize> Lane<T> for [T; K] {
         // `&` rather than a short-circuit: no branch per lane.
         self.iter().fold(true, |ok, &x| ok & (x.abs() > tiny))
     }
+}
+
+/// Arrays of `K` scalars, as a [`PerScalar`] family.
+struct Lanes<const K: usize>;
+
+impl<const K: usize> PerScalar for Lanes<K> {
+    type Of<T> = [T; K];
+}
+
+/// `eˣ` of every lane, bit-identical lane by lane to [`Real::exp`]: in
+/// `f64` (with the `libm` backend) the crate's table-driven `exp` written
+/// over lanes so that it vectorises (`math/exp.rs`); otherwise the scalar
+/// `exp` of the backend on each lane.
+#[inline(always)]
+pub(crate) fn exp<T: Real, const K: usize>(mut x: [T; K]) -> [T; K] {
+    match T::per_scalar::<Lanes<K>>(&mut x) {
+        ScalarMut::F32(x) => *x = f32m::exp_lanes(*x),
+        ScalarMut::F64(x) => *x = f64m::exp_lanes(*x),
+    }
+    x
 }

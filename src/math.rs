@@ -34,6 +34,12 @@ pub(crate) mod f64_impl {
     pub fn exp(x: f64) -> f64 {
         super::exp::exp(x)
     }
+    /// [`exp`] of every lane, bit-identical to it per lane and vectorised
+    /// (see `math/exp.rs`).
+    #[inline(always)]
+    pub fn exp_lanes<const K: usize>(x: [f64; K]) -> [f64; K] {
+        super::exp::exp_lanes(x)
+    }
     #[inline(always)]
     pub fn ln(x: f64) -> f64 {
         libm::log(x)
@@ -78,6 +84,10 @@ pub(crate) mod f64_impl {
         x.exp()
     }
     #[inline(always)]
+    pub fn exp_lanes<const K: usize>(x: [f64; K]) -> [f64; K] {
+        x.map(exp)
+    }
+    #[inline(always)]
     pub fn ln(x: f64) -> f64 {
         x.ln()
     }
@@ -118,6 +128,11 @@ pub(crate) mod f32_impl {
     pub fn exp(x: f32) -> f32 {
         F32Ext::exp(x)
     }
+    /// The scalar `exp` on each lane.
+    #[inline(always)]
+    pub fn exp_lanes<const K: usize>(x: [f32; K]) -> [f32; K] {
+        x.map(exp)
+    }
     #[inline(always)]
     pub fn ln(x: f32) -> f32 {
         F32Ext::ln(x)
@@ -153,6 +168,11 @@ pub(crate) mod f32_impl {
     #[inline(always)]
     pub fn exp(x: f32) -> f32 {
         libm::expf(x)
+    }
+    /// The scalar `exp` on each lane.
+    #[inline(always)]
+    pub fn exp_lanes<const K: usize>(x: [f32; K]) -> [f32; K] {
+        x.map(exp)
     }
     #[inline(always)]
     pub fn ln(x: f32) -> f32 {
@@ -190,6 +210,11 @@ pub(crate) mod f32_impl {
     #[inline(always)]
     pub fn exp(x: f32) -> f32 {
         x.exp()
+    }
+    /// The scalar `exp` on each lane.
+    #[inline(always)]
+    pub fn exp_lanes<const K: usize>(x: [f32; K]) -> [f32; K] {
+        x.map(exp)
     }
     #[inline(always)]
     pub fn ln(x: f32) -> f32 {

@@ -5,7 +5,7 @@ use super::engine::Engine;
 use super::evaluation::gradient_from;
 use crate::error::{Error, Result, check_len, check_overflow, rule};
 use crate::mdp::TabularMdp;
-use crate::policy::{FeatureMap, OneHot, Softmax, SoftmaxRow};
+use crate::policy::{FeatureMap, OneHot, RowLanes, Softmax, pick};
 use crate::real::Real;
 
 // The parent module's allow of `indexing_slicing` and
@@ -45,7 +45,8 @@ use crate::real::Real;
 /// ```
 #[derive(Clone, Debug)]
 pub struct ExactBatch<T, const S: usize, const A: usize, const K: usize> {
-    rows: [[SoftmaxRow<T, A>; S]; K],
+    /// The policy rows of every state, in lanes.
+    rows: [RowLanes<T, A, K>; S],
     engine: Engine<T, [T; K], S, A>,
 }
 
@@ -59,19 +60,17 @@ impl<T: Real, const S: usize, const A: usize, const K: usize> ExactBatch<T, S, A
     /// A zeroed batch workspace.
     pub fn new() -> Self {
         const { assert!(S > 0 && A > 0 && K > 0, "need states, actions and lanes") };
-        let row = SoftmaxRow {
-            p: [T::ZERO; A],
-            pi: [T::ZERO; A],
-            log_pi: [T::ZERO; A],
-            entropy: T::ZERO,
-        };
         Self {
-            rows: [[row; S]; K],
+            rows: [RowLanes::zero(); S],
             engine: Engine::new(),
         }
     }
 
     /// Policy rows of every lane, `r_τ`, and the factorisation.
+    ///
+    /// The rows of all lanes are computed together, state by state, in
+    /// `[T; K]` lanes ([`RowLanes`]), each lane bit-identical to the
+    /// one-vector row.
     fn prepare<const F: usize, M: FeatureMap<T, S, F>>(
         &mut self,
         mdp: &TabularMdp<T, S, A>,
@@ -84,21 +83,49 @@ impl<T: Real, const S: usize, const A: usize, const K: usize> ExactBatch<T, S, A
                 rule: rule::NON_NEGATIVE,
             });
         }
+        // One branch-free test of every parameter of every lane; the error
+        // itself, in lane order, only when it fails.
+        let finite = policies.iter().fold(true, |ok, p| {
+            p.params().iter().fold(ok, |ok, x| ok & x.is_finite())
+        });
+        if !finite {
+            return Err(first_error(&policies));
+        }
         let gamma = mdp.gamma();
         let r = mdp.rewards();
         let with_log = tau != T::ZERO;
-        for (k, (policy, rows)) in policies.iter().zip(&mut self.rows).enumerate() {
-            policy.check()?;
-            for s in 0..S {
-                let row = policy.row_checked_params(s, with_log)?;
-                rows[s] = row;
-                let mut rs = T::ZERO;
-                for (&pi, &ra) in row.pi.iter().zip(&r[s]) {
-                    rs += pi * ra;
+        let mix = policies.map(|p| p.mix());
+        for s in 0..S {
+            // The logits of every lane, transposed to [a][k].
+            let mut z = [[T::ZERO; K]; A];
+            let mut finite = true;
+            for (k, policy) in policies.iter().enumerate() {
+                let mut zk = [T::ZERO; A];
+                policy.logits_unchecked(s, &mut zk);
+                for (za, &x) in z.iter_mut().zip(&zk) {
+                    za[k] = x;
+                    finite &= x.is_finite();
                 }
-                self.engine.r[s][k] = rs + tau * row.entropy;
-                for (w, &pi) in self.engine.weight[s].iter_mut().zip(&row.pi) {
-                    w[k] = gamma * pi;
+            }
+            if !finite {
+                return Err(first_error(&policies));
+            }
+            let row = &mut self.rows[s];
+            row.fill(&z, &mix, with_log);
+            // r_τ = Σ_a π R + τ H and the weights γ π, per lane in the
+            // one-vector order.
+            let mut rs = [T::ZERO; K];
+            for (pa, &ra) in row.pi.iter().zip(&r[s]) {
+                for (x, &pi) in rs.iter_mut().zip(pa) {
+                    *x += pi * ra;
+                }
+            }
+            for ((out, &x), &h) in self.engine.r[s].iter_mut().zip(&rs).zip(&row.entropy) {
+                *out = x + tau * h;
+            }
+            for (w, pa) in self.engine.weight[s].iter_mut().zip(&row.pi) {
+                for (w, &pi) in w.iter_mut().zip(pa) {
+                    *w = gamma * pi;
                 }
             }
         }
@@ -143,10 +170,8 @@ impl<T: Real, const S: usize, const A: usize, const K: usize> ExactBatch<T, S, A
         e.solve_value();
         e.solve_occupancy(mdp);
         let mut bonus = [[T::ZERO; K]; S];
-        for (k, rows) in self.rows.iter().enumerate() {
-            for (b, row) in bonus.iter_mut().zip(rows) {
-                b[k] = tau * row.entropy;
-            }
+        for (b, row) in bonus.iter_mut().zip(&self.rows) {
+            *b = row.entropy.map(|h| tau * h);
         }
         e.action_values(mdp, &bonus);
         let j_tau = e.start_value(mdp);
@@ -161,6 +186,33 @@ impl<T: Real, const S: usize, const A: usize, const K: usize> ExactBatch<T, S, A
             j_tau,
         })
     }
+}
+
+/// The error of the first bad lane, in lane order, and in each lane as
+/// [`super::ExactWorkspace`] finds it: non-finite parameters, then the first
+/// state with an overflowing logit. Cold: only called once a lane is known
+/// to be bad.
+#[cold]
+fn first_error<T: Real, const S: usize, const A: usize, const F: usize, M, const K: usize>(
+    policies: &[&Softmax<T, S, A, F, M>; K],
+) -> Error
+where
+    M: FeatureMap<T, S, F>,
+{
+    for policy in policies {
+        if let Err(e) = policy.check() {
+            return e;
+        }
+        for s in 0..S {
+            let mut z = [T::ZERO; A];
+            policy.logits_unchecked(s, &mut z);
+            if z.iter().any(|x| !x.is_finite()) {
+                return Error::LogitOverflow { state: s };
+            }
+        }
+    }
+    // Not reached: a caller found a bad lane.
+    Error::NumericalOverflow { what: "logits" }
 }
 
 /// The results of [`ExactBatch::evaluate`], borrowed from the workspace;
@@ -252,17 +304,11 @@ where
     /// then all zeros).
     pub fn gradient_array(&self, lane: usize, grad: &mut [[T; A]; F]) -> Result<()> {
         Self::check_lane(lane)?;
-        let ws = self.ws;
-        let mut q = [[T::ZERO; A]; S];
-        for (o, qs) in q.iter_mut().zip(&ws.engine.q) {
-            for (x, y) in o.iter_mut().zip(qs) {
-                *x = y[lane];
-            }
-        }
+        let (rows, q, d) = (&self.ws.rows, &self.ws.engine.q, &self.ws.engine.d);
         gradient_from(
             self.policies[lane],
             self.tau,
-            |s| (&ws.rows[lane][s], &q[s], ws.engine.d[s][lane]),
+            |s| (rows[s].lane(lane), pick(&q[s], lane), d[s][lane]),
             grad,
         )
     }

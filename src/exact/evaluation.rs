@@ -196,7 +196,7 @@ impl<T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S
         gradient_from(
             self.policy,
             self.tau,
-            |s| (&ws.rows[s], &ws.engine.q[s], ws.engine.d[s]),
+            |s| (ws.rows[s], ws.engine.q[s], ws.engine.d[s]),
             grad,
         )
     }
@@ -219,17 +219,18 @@ impl<T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S
 }
 
 /// Eq. 3 from the parts of an evaluation: `at(s)` gives the policy row, the
-/// row of `Q` and `d(s)` of state `s`. Shared by the one-vector and the
+/// row of `Q` and `d(s)` of state `s` (copies: a lane of a batch is not
+/// stored contiguously). Shared by the one-vector and the
 /// batched evaluations, so a lane's gradient is the one-vector gradient.
 ///
 /// # Errors
 ///
 /// [`Error::NumericalOverflow`] if a component is not finite; `grad` is
 /// then all zeros, never NaN.
-pub(super) fn gradient_from<'r, T, const S: usize, const A: usize, const F: usize, M>(
+pub(super) fn gradient_from<T, const S: usize, const A: usize, const F: usize, M>(
     policy: &Softmax<T, S, A, F, M>,
     tau: T,
-    at: impl Fn(usize) -> (&'r SoftmaxRow<T, A>, &'r [T; A], T),
+    at: impl Fn(usize) -> (SoftmaxRow<T, A>, [T; A], T),
     grad: &mut [[T; A]; F],
 ) -> Result<()>
 where
@@ -244,7 +245,7 @@ where
         if d == T::ZERO {
             continue;
         }
-        row.logit_gradient(q, tau, mix, &mut g);
+        row.logit_gradient(&q, tau, mix, &mut g);
         for x in g.iter_mut() {
             *x *= d;
         }

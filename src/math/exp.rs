@@ -14,6 +14,11 @@
 //! per call; softmax policies call `exp` once per state and action on every
 //! evaluation, so this is on the library's hot path. Accuracy is checked
 //! against correctly rounded values (200-bit mpmath) in the tests.
+//!
+//! [`exp_lanes`] is the same function over `K` lanes (`[f64; K]`), for the
+//! softmax rows of `K` policies at once: the same operations on every lane,
+//! in the same order, so each lane is bit-identical to [`exp`], and no branch
+//! per lane, so the compiler vectorises it.
 
 /// `2^(i/128)` rounded to nearest, then the relative rounding error
 /// `(2^(i/128) - hi) / hi`, as `f64` bit patterns (computed with 200-bit
@@ -157,6 +162,9 @@ const LN2_LO_N: f64 = f64::from_bits(0x3d0cf79abc9e3b3a);
 /// `1.5 · 2^52`: adding it rounds to an integer held in the low bits.
 const SHIFT: f64 = 6755399441055744.0;
 
+/// The exponent field's bits of an `f64`.
+const EXPONENT: u64 = 0xfff0_0000_0000_0000;
+
 /// `e^x` with an error below 1 ULP (observed below 0.52 ULP).
 #[inline]
 pub(crate) fn exp(x: f64) -> f64 {
@@ -178,4 +186,198 @@ pub(crate) fn exp(x: f64) -> f64 {
         + r2 * (0.5 + r * (1.0 / 6.0))
         + r2 * r2 * (1.0 / 24.0 + r * (1.0 / 120.0));
     scale + scale * p
+}
+
+/// [`exp`] of every lane, bit-identical to it lane by lane.
+///
+/// The fast path runs on every lane with no branch per lane, in three
+/// stages so that the arithmetic stages vectorise: the reduction, the table
+/// look-ups (a gather), then the polynomial and the scaling. Each stage does
+/// exactly the scalar operations of [`exp`] (Rust never contracts `a * b +
+/// c` into a fused multiply-add, so the roundings are the same). A lane
+/// outside `[-707, 707]` (or NaN) gets garbage from the fast path, with
+/// every index still in bounds, and is then recomputed by `libm::exp`, as
+/// the scalar version would have done.
+///
+/// `(n >> 7) << 52` of the scalar version is written `(n << 45) & EXPONENT`
+/// here: the same bits (bits 7 to 18 of `n` into the exponent field), but
+/// with no 64-bit arithmetic shift, which SSE2 and AVX2 lack.
+#[inline]
+pub(crate) fn exp_lanes<const K: usize>(x: [f64; K]) -> [f64; K] {
+    let mut n = [0u64; K];
+    let mut r = [0.0; K];
+    let mut slow = false;
+    for ((n, r), &x) in n.iter_mut().zip(&mut r).zip(&x) {
+        // `|` rather than `||`: one test of all lanes, no branch per lane.
+        slow |= !(x.abs() <= 707.0);
+        let shifted = x * N_LN2 + SHIFT;
+        *n = shifted.to_bits().wrapping_sub(SHIFT.to_bits());
+        let kd = shifted - SHIFT;
+        *r = (x - kd * LN2_HI_N) - kd * LN2_LO_N;
+    }
+    let mut hi = [0u64; K];
+    let mut tail = [0.0; K];
+    for ((hi, tail), &n) in hi.iter_mut().zip(&mut tail).zip(&n) {
+        #[allow(clippy::indexing_slicing, reason = "n & 127 < 128 = TABLE.len()")]
+        let [h, t] = TABLE[(n & 127) as usize];
+        *hi = h.wrapping_add((n << 45) & EXPONENT);
+        *tail = f64::from_bits(t);
+    }
+    let mut out = [0.0; K];
+    for (((o, &r), &hi), &tail) in out.iter_mut().zip(&r).zip(&hi).zip(&tail) {
+        let scale = f64::from_bits(hi);
+        let r2 = r * r;
+        let p =
+            tail + r + r2 * (0.5 + r * (1.0 / 6.0)) + r2 * r2 * (1.0 / 24.0 + r * (1.0 / 120.0));
+        *o = scale + scale * p;
+    }
+    if slow {
+        for (o, &x) in out.iter_mut().zip(&x) {
+            if !(x.abs() <= 707.0) {
+                *o = libm::exp(x);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::vec;
+    use std::vec::Vec;
+
+    use super::{exp, exp_lanes};
+
+    /// Lanes of every width against the scalar function, bit for bit.
+    fn check<const K: usize>(xs: &[f64]) {
+        for chunk in xs.chunks(K) {
+            let mut x = [0.0; K];
+            x[..chunk.len()].copy_from_slice(chunk);
+            let got = exp_lanes(x);
+            for (k, (&g, &x)) in got.iter().zip(&x).enumerate() {
+                let want = exp(x);
+                assert!(
+                    g.to_bits() == want.to_bits() || (g.is_nan() && want.is_nan()),
+                    "lane {k} of {K}: exp({x:e} = {:#x}) = {g:e} ({:#x}), scalar {want:e} ({:#x})",
+                    x.to_bits(),
+                    g.to_bits(),
+                    want.to_bits()
+                );
+            }
+        }
+    }
+
+    fn check_all(xs: &[f64]) {
+        check::<1>(xs);
+        check::<2>(xs);
+        check::<3>(xs);
+        check::<4>(xs);
+        check::<8>(xs);
+    }
+
+    /// xorshift64*: a fixed stream of inputs with no dependency.
+    fn stream(mut s: u64) -> impl FnMut() -> u64 {
+        move || {
+            s ^= s >> 12;
+            s ^= s << 25;
+            s ^= s >> 27;
+            s.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+    }
+
+    #[test]
+    fn lanes_match_the_scalar_exp_on_edge_cases() {
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            f64::from_bits(1),
+            -f64::from_bits(1),
+            f64::EPSILON,
+            // The fast path's edges and just beyond them.
+            707.0,
+            -707.0,
+            f64::from_bits(707.0_f64.to_bits() + 1),
+            -f64::from_bits(707.0_f64.to_bits() + 1),
+            f64::from_bits(707.0_f64.to_bits() - 1),
+            -f64::from_bits(707.0_f64.to_bits() - 1),
+            707.5,
+            -707.5,
+            // Overflow starts above ln(MAX) ~ 709.78.
+            709.78,
+            709.79,
+            710.0,
+            1e5,
+            f64::MAX,
+            // Subnormal results below ln(MIN_POSITIVE) ~ -708.40, zero
+            // below ~ -745.13.
+            -708.39,
+            -708.41,
+            -720.0,
+            -740.0,
+            -745.0,
+            -745.2,
+            -1e5,
+            f64::MIN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            -f64::NAN,
+            f64::from_bits(0x7ff0_0000_0000_0001), // a signalling NaN
+            // Ties of the reduction: multiples of ln 2 / 256.
+            core::f64::consts::LN_2,
+            -core::f64::consts::LN_2,
+            core::f64::consts::LN_2 / 256.0,
+            core::f64::consts::LN_2 / 128.0,
+            3.0 * core::f64::consts::LN_2 / 256.0,
+        ];
+        // Every table index, on both sides of zero and at large |n|.
+        for i in -300..300 {
+            let t = f64::from(i) * core::f64::consts::LN_2 / 128.0;
+            xs.extend([t, t + 1e-3, t - 1e-3, t + 700.0 - 700.0 % 1.0, t - 700.0]);
+        }
+        check_all(&xs);
+        // Fast and slow lanes mixed in every position of a batch.
+        for slow in [f64::NAN, f64::INFINITY, -1000.0, 708.0, -740.0] {
+            for pos in 0..8 {
+                let mut x = [0.3, -2.5, 11.0, -0.0, 700.0, -706.9, 1e-300, 0.0];
+                x[pos] = slow;
+                check::<8>(&x);
+                check::<4>(&x[..4]);
+            }
+        }
+    }
+
+    #[test]
+    fn lanes_match_the_scalar_exp_on_random_inputs() {
+        let mut next = stream(0x9e37_79b9_7f4a_7c15);
+        let mut xs = Vec::new();
+        for _ in 0..20_000 {
+            let u = next();
+            // Uniform over the fast range and somewhat beyond it.
+            xs.push((u >> 11) as f64 / (1u64 << 53) as f64 * 1600.0 - 800.0);
+            // Small arguments, as softmax logits minus their maximum are.
+            xs.push(-((next() >> 11) as f64 / (1u64 << 53) as f64) * 40.0);
+            // Arbitrary bit patterns: every exponent, NaN payloads, infinities.
+            xs.push(f64::from_bits(next()));
+        }
+        check_all(&xs);
+    }
+
+    #[test]
+    fn lanes_match_the_scalar_exp_on_the_oracle_points() {
+        let text = include_str!("../../tests/data/exp_oracle.txt");
+        let xs: Vec<f64> = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_whitespace().next())
+            .map(|h| f64::from_bits(u64::from_str_radix(h, 16).unwrap()))
+            .collect();
+        assert!(xs.len() > 3000);
+        check_all(&xs);
+    }
 }

@@ -7,9 +7,11 @@
 mod features;
 mod gaussian;
 mod row;
+mod row_lanes;
 mod softmax;
 
 pub use features::{DenseFeatures, FeatureMap, OneHot, OneHotBias};
 pub use gaussian::Gaussian;
 pub use row::SoftmaxRow;
+pub(crate) use row_lanes::{RowLanes, pick};
 pub use softmax::Softmax;
