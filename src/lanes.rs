@@ -188,3 +188,37 @@ pub(crate) fn exp<T: Real, const K: usize>(mut x: [T; K]) -> [T; K] {
     }
     x
 }
+
+/// Two scalars, as a [`PerScalar`] family.
+struct Pair;
+
+impl PerScalar for Pair {
+    type Of<T> = (T, T);
+}
+
+/// `if c { a } else { b }`, computed with bit masks.
+///
+/// The same value as the `if` (every bit of it, NaN payloads and signed
+/// zeros included), but LLVM keeps it branch-free, so a loop of them over
+/// lanes vectorises; it turns a float `if` into a branch per lane.
+#[inline(always)]
+pub(crate) fn select<T: Real>(c: bool, a: T, b: T) -> T {
+    let mut x = (a, b);
+    match T::per_scalar::<Pair>(&mut x) {
+        ScalarMut::F32((a, b)) => {
+            let m = u32::from(c).wrapping_neg();
+            *a = f32::from_bits((a.to_bits() & m) | (b.to_bits() & !m));
+        }
+        ScalarMut::F64((a, b)) => {
+            let m = u64::from(c).wrapping_neg();
+            *a = f64::from_bits((a.to_bits() & m) | (b.to_bits() & !m));
+        }
+    }
+    x.0
+}
+
+/// [`Real::max`] by [`select`]: the same result in every case.
+#[inline(always)]
+pub(crate) fn max<T: Real>(x: T, other: T) -> T {
+    select(other.is_nan() | (x < other), other, x)
+}

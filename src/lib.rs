@@ -49,7 +49,7 @@ pub use exact::{Evaluation, ExactBatch, ExactWorkspace};
 pub use mdp::{Gridworld, RewardCell, TabularMdp};
 pub use policy::Softmax;
 pub use real::Real;
-pub use train::{Classification, TrainConfig, Trainer};
+pub use train::{BatchTrainer, Classification, TrainConfig, Trainer};
 
 /// Re-exported so users name the same generator the examples and tests use.
 pub use rand_xoshiro;

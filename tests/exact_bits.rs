@@ -116,7 +116,8 @@ fn exact_results_are_bit_identical_to_the_dense_elimination() {
 }
 
 /// Every lane of [`ExactBatch`] against the one-vector workspace, bit for
-/// bit: `J_τ`, `V`, `d`, `Q` and the gradient.
+/// bit: `J_τ`, `J`, `J_H`, `V`, `d`, `Q` and the gradient (lane by lane and
+/// all lanes at once).
 fn batch_matches_one<const S: usize, const A: usize, const K: usize>(
     mdp: &TabularMdp<f64, S, A>,
     seed: u64,
@@ -142,11 +143,15 @@ fn batch_matches_one<const S: usize, const A: usize, const K: usize>(
         let mut q = [[0.0; A]; S];
         let mut g = vec![0.0; S * A];
         let mut g1 = vec![0.0; S * A];
+        let mut all = [[[0.0; A]; S]; K];
+        assert!(e.gradients(&mut all).iter().all(Result::is_ok));
         for (k, p) in policies.iter().enumerate() {
             let j1 = one.objective(mdp, p, tau).unwrap();
             assert_eq!(js[k].to_bits(), j1.to_bits(), "J lane {k}");
             let e1 = one.evaluate(mdp, p, tau).unwrap();
             assert_eq!(e.j_tau()[k].to_bits(), e1.j_tau().to_bits());
+            assert_eq!(e.j_true()[k].to_bits(), e1.j_true().to_bits(), "J lane {k}");
+            assert_eq!(e.j_entropy()[k].to_bits(), e1.j_entropy().to_bits());
             e.value_into(k, &mut v).unwrap();
             e.occupancy_into(k, &mut d).unwrap();
             e.q_into(k, &mut q).unwrap();
@@ -157,6 +162,11 @@ fn batch_matches_one<const S: usize, const A: usize, const K: usize>(
             assert_eq!(bits(&d), bits(e1.occupancy()), "d lane {k}");
             assert_eq!(bits(q.as_flattened()), bits(e1.q().as_flattened()));
             assert_eq!(bits(&g), bits(&g1), "gradient lane {k}");
+            assert_eq!(
+                bits(all[k].as_flattened()),
+                bits(&g1),
+                "gradients, lane {k}"
+            );
         }
         assert!(e.value_into(K, &mut v).is_err());
     }
@@ -204,7 +214,7 @@ fn batch_reports_the_first_bad_lane_and_bad_tau() {
 /// `mix / A` underflows), with logits far apart (`exp` of arguments below
 /// -707, the scalar fallback's range, and down to a zero probability), in
 /// `f64` and `f32` and with a bias feature: every lane bit-identical to the
-/// one-vector evaluation, `J_τ`, `V`, `d`, `Q` and the gradient.
+/// one-vector evaluation, `J_τ`, `J`, `J_H`, `V`, `d`, `Q` and the gradient.
 fn mixed_lanes_match_one<T: policy_landscape::Real, const K: usize>(seed: u64) {
     use policy_landscape::policy::OneHotBias;
     let mdp = paper::mdp::<T>();
@@ -231,6 +241,8 @@ fn mixed_lanes_match_one<T: policy_landscape::Real, const K: usize>(seed: u64) {
         let mut q = [[T::ZERO; 4]; 26];
         let mut g = vec![T::ZERO; 108];
         let mut g1 = vec![T::ZERO; 108];
+        let mut all = [[[T::ZERO; 4]; 27]; K];
+        assert!(e.gradients(&mut all).iter().all(Result::is_ok));
         for (k, p) in policies.iter().enumerate() {
             let j1 = one.objective(&mdp, p, tau).unwrap();
             assert_eq!(
@@ -239,6 +251,8 @@ fn mixed_lanes_match_one<T: policy_landscape::Real, const K: usize>(seed: u64) {
                 "J lane {k}, case {i}"
             );
             let e1 = one.evaluate(&mdp, p, tau).unwrap();
+            assert_eq!(e.j_true()[k].to_bits_u64(), e1.j_true().to_bits_u64());
+            assert_eq!(e.j_entropy()[k].to_bits_u64(), e1.j_entropy().to_bits_u64());
             e.value_into(k, &mut v).unwrap();
             e.occupancy_into(k, &mut d).unwrap();
             e.q_into(k, &mut q).unwrap();
@@ -248,6 +262,11 @@ fn mixed_lanes_match_one<T: policy_landscape::Real, const K: usize>(seed: u64) {
             assert_eq!(bits(&d), bits(e1.occupancy()), "d lane {k}, case {i}");
             assert_eq!(bits(q.as_flattened()), bits(e1.q().as_flattened()));
             assert_eq!(bits(&g), bits(&g1), "gradient lane {k}, case {i}");
+            assert_eq!(
+                bits(all[k].as_flattened()),
+                bits(&g1),
+                "gradients, lane {k}, case {i}"
+            );
         }
     }
 }

@@ -4,6 +4,7 @@
 use super::engine::Engine;
 use super::evaluation::gradient_from;
 use crate::error::{Error, Result, check_len, check_overflow, rule};
+use crate::lanes::select;
 use crate::mdp::TabularMdp;
 use crate::policy::{FeatureMap, OneHot, RowLanes, Softmax, pick};
 use crate::real::Real;
@@ -47,6 +48,11 @@ use crate::real::Real;
 pub struct ExactBatch<T, const S: usize, const A: usize, const K: usize> {
     /// The policy rows of every state, in lanes.
     rows: [RowLanes<T, A, K>; S],
+    /// `Σ_a π(a|s) R[s][a]` of every state, in lanes (`r_τ` without the
+    /// entropy bonus).
+    reward: [[T; K]; S],
+    /// Whether `rows` hold logarithms and entropies (only when `τ ≠ 0`).
+    has_log: bool,
     engine: Engine<T, [T; K], S, A>,
 }
 
@@ -62,6 +68,8 @@ impl<T: Real, const S: usize, const A: usize, const K: usize> ExactBatch<T, S, A
         const { assert!(S > 0 && A > 0 && K > 0, "need states, actions and lanes") };
         Self {
             rows: [RowLanes::zero(); S],
+            reward: [[T::ZERO; K]; S],
+            has_log: false,
             engine: Engine::new(),
         }
     }
@@ -94,20 +102,11 @@ impl<T: Real, const S: usize, const A: usize, const K: usize> ExactBatch<T, S, A
         let gamma = mdp.gamma();
         let r = mdp.rewards();
         let with_log = tau != T::ZERO;
+        self.has_log = with_log;
         let mix = policies.map(|p| p.mix());
         for s in 0..S {
-            // The logits of every lane, transposed to [a][k].
-            let mut z = [[T::ZERO; K]; A];
-            let mut finite = true;
-            for (k, policy) in policies.iter().enumerate() {
-                let mut zk = [T::ZERO; A];
-                policy.logits_unchecked(s, &mut zk);
-                for (za, &x) in z.iter_mut().zip(&zk) {
-                    za[k] = x;
-                    finite &= x.is_finite();
-                }
-            }
-            if !finite {
+            let z = logits(&policies, s);
+            if !all_finite(&z) {
                 return Err(first_error(&policies));
             }
             let row = &mut self.rows[s];
@@ -123,6 +122,7 @@ impl<T: Real, const S: usize, const A: usize, const K: usize> ExactBatch<T, S, A
             for ((out, &x), &h) in self.engine.r[s].iter_mut().zip(&rs).zip(&row.entropy) {
                 *out = x + tau * h;
             }
+            self.reward[s] = rs;
             for (w, pa) in self.engine.weight[s].iter_mut().zip(&row.pi) {
                 for (w, &pi) in w.iter_mut().zip(pa) {
                     *w = gamma * pi;
@@ -188,6 +188,40 @@ impl<T: Real, const S: usize, const A: usize, const K: usize> ExactBatch<T, S, A
     }
 }
 
+/// Whether every lane's every value is finite: one integer `or` per lane
+/// and value, which vectorises (a fold of `bool`s over nested arrays does
+/// not).
+#[inline(always)]
+fn all_finite<T: Real, const A: usize, const K: usize>(z: &[[T; K]; A]) -> bool {
+    let mut bad = [0u64; K];
+    for za in z {
+        for (b, x) in bad.iter_mut().zip(za) {
+            *b |= u64::from(!x.is_finite());
+        }
+    }
+    bad.iter().fold(0, |acc, &b| acc | b) == 0
+}
+
+/// The logits of every lane in state `s`, transposed to `[a][k]`.
+#[inline]
+fn logits<T: Real, const S: usize, const A: usize, const F: usize, M, const K: usize>(
+    policies: &[&Softmax<T, S, A, F, M>; K],
+    s: usize,
+) -> [[T; K]; A]
+where
+    M: FeatureMap<T, S, F>,
+{
+    let mut z = [[T::ZERO; K]; A];
+    for (k, policy) in policies.iter().enumerate() {
+        let mut zk = [T::ZERO; A];
+        policy.logits_unchecked(s, &mut zk);
+        for (za, &x) in z.iter_mut().zip(&zk) {
+            za[k] = x;
+        }
+    }
+    z
+}
+
 /// The error of the first bad lane, in lane order, and in each lane as
 /// [`super::ExactWorkspace`] finds it: non-finite parameters, then the first
 /// state with an overflowing logit. Cold: only called once a lane is known
@@ -216,7 +250,34 @@ where
 }
 
 /// The results of [`ExactBatch::evaluate`], borrowed from the workspace;
-/// per-lane accessors take the lane index `0..K`.
+/// per-lane accessors take the lane index `0..K`. Every value is the one
+/// [`Evaluation`](super::Evaluation) gives for that lane's policy, bit for
+/// bit.
+///
+/// # Examples
+///
+/// ```
+/// use policy_landscape::{ExactBatch, ExactWorkspace, paper, policy::Softmax};
+///
+/// let mdp = paper::mdp::<f64>();
+/// let mut policies = [(); 4].map(|_| Softmax::<f64, 26, 4>::tabular());
+/// for (k, p) in policies.iter_mut().enumerate() {
+///     p.params_mut()[7] = k as f64;
+/// }
+/// let mut batch = ExactBatch::<f64, 26, 4, 4>::new();
+/// let eval = batch.evaluate(&mdp, policies.each_ref(), 0.1)?;
+/// let mut grads = [[[0.0; 4]; 26]; 4];
+/// for result in eval.gradients(&mut grads) {
+///     result?;
+/// }
+/// let mut ws = ExactWorkspace::new();
+/// let one = ws.evaluate(&mdp, &policies[2], 0.1)?;
+/// assert_eq!(eval.j_true()[2].to_bits(), one.j_true().to_bits());
+/// let mut grad = [[0.0; 4]; 26];
+/// one.gradient_array(&mut grad)?;
+/// assert_eq!(grads[2], grad);
+/// # Ok::<(), policy_landscape::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct BatchEvaluation<
     'a,
@@ -252,6 +313,45 @@ where
     /// `J_τ` of every lane.
     pub fn j_tau(&self) -> [T; K] {
         self.j_tau
+    }
+
+    /// The true objective `J = d · r_π` (no entropy bonus) of every lane,
+    /// as [`Evaluation::j_true`](super::Evaluation::j_true) computes it.
+    pub fn j_true(&self) -> [T; K] {
+        let mut j = [T::ZERO; K];
+        for (d, r) in self.ws.engine.d.iter().zip(&self.ws.reward) {
+            for ((j, &d), &r) in j.iter_mut().zip(d).zip(r) {
+                *j += d * r;
+            }
+        }
+        j
+    }
+
+    /// The entropy-only objective `J_H = d · H` of every lane, as
+    /// [`Evaluation::j_entropy`](super::Evaluation::j_entropy) computes it.
+    pub fn j_entropy(&self) -> [T; K] {
+        let ws = self.ws;
+        let mut j = [T::ZERO; K];
+        let mut add = |d: &[T; K], h: &[T; K]| {
+            for ((j, &d), &h) in j.iter_mut().zip(d).zip(h) {
+                *j += d * h;
+            }
+        };
+        if ws.has_log {
+            for (d, row) in ws.engine.d.iter().zip(&ws.rows) {
+                add(d, &row.entropy);
+            }
+        } else {
+            // With τ = 0 the evaluation skipped the logarithms; recompute
+            // them (the parameters and logits were validated).
+            let mix = self.policies.map(|p| p.mix());
+            let mut row = RowLanes::zero();
+            for (s, d) in ws.engine.d.iter().enumerate() {
+                row.fill(&logits(&self.policies, s), &mix, true);
+                add(d, &row.entropy);
+            }
+        }
+        j
     }
 
     /// `V` of one lane into `out`.
@@ -311,6 +411,75 @@ where
             |s| (rows[s].lane(lane), pick(&q[s], lane), d[s][lane]),
             grad,
         )
+    }
+
+    /// The exact gradients (eq. 3) of every lane, `grads[k]` as
+    /// [`BatchEvaluation::gradient_array`] gives lane `k`, bit for bit; the
+    /// per-state factors of eq. 3 are computed for all lanes at once.
+    ///
+    /// # Errors
+    ///
+    /// Per lane: [`Error::NumericalOverflow`] if a component is not finite
+    /// (that lane's `grads[k]` is then all zeros).
+    pub fn gradients(&self, grads: &mut [[[T; A]; F]; K]) -> [Result<()>; K] {
+        let ws = self.ws;
+        *grads = [[[T::ZERO; A]; F]; K];
+        let keep = self.policies.map(|p| T::ONE - p.mix());
+        let tau = self.tau;
+        for (s, ((row, q), d)) in ws
+            .rows
+            .iter()
+            .zip(&ws.engine.q)
+            .zip(&ws.engine.d)
+            .enumerate()
+        {
+            // SoftmaxRow::logit_gradient in lanes: G = Q - τ ln π and its
+            // mean under p where p > 0 (selects, no branch per lane), then
+            // (1 - mix) p (G - mean), times d.
+            let mut g = [[T::ZERO; K]; A];
+            let mut mean = [T::ZERO; K];
+            for (((ga, &pa), &qa), &la) in g.iter_mut().zip(&row.p).zip(q).zip(&row.log_pi) {
+                for ((((g, &p), &q), &l), m) in ga
+                    .iter_mut()
+                    .zip(&pa)
+                    .zip(&qa)
+                    .zip(&la)
+                    .zip(mean.iter_mut())
+                {
+                    let x = q - tau * l;
+                    let positive = p > T::ZERO;
+                    *g = select(positive, x, T::ZERO);
+                    *m = select(positive, *m + p * x, *m);
+                }
+            }
+            for (ga, &pa) in g.iter_mut().zip(&row.p) {
+                for ((((g, &p), &mean), &keep), &d) in
+                    ga.iter_mut().zip(&pa).zip(&mean).zip(&keep).zip(d)
+                {
+                    let x = keep * p * (*g - mean);
+                    *g = select(p > T::ZERO, x, T::ZERO) * d;
+                }
+            }
+            for (k, ((policy, grad), &d)) in self
+                .policies
+                .iter()
+                .zip(grads.iter_mut())
+                .zip(d)
+                .enumerate()
+            {
+                if d != T::ZERO {
+                    policy.accumulate_unchecked(s, &pick(&g, k), grad);
+                }
+            }
+        }
+        let mut out = [Ok(()); K];
+        for (o, grad) in out.iter_mut().zip(grads.iter_mut()) {
+            if let Err(e) = check_overflow("gradient", grad.as_flattened()) {
+                *grad = [[T::ZERO; A]; F];
+                *o = Err(e);
+            }
+        }
+        out
     }
 
     /// The exact gradient of one lane in the policy's flat layout (`F * A`

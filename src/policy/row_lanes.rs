@@ -60,7 +60,7 @@ impl<T: Real, const A: usize, const K: usize> RowLanes<T, A, K> {
         };
         let mut max = *first;
         for &za in rest {
-            max = zip_map(max, za, Real::max);
+            max = zip_map(max, za, lanes::max);
         }
         // The shifted logits: the arguments of exp, and of the logarithms
         // below (`x - max - ln_sum` is `(x - max) - ln_sum`).
@@ -110,9 +110,8 @@ impl<T: Real, const A: usize, const K: usize> RowLanes<T, A, K> {
         let mut entropy = [T::ZERO; K];
         for (&m, &l) in self.pi.iter().zip(&self.log_pi) {
             for ((h, &m), &l) in entropy.iter_mut().zip(&m).zip(&l) {
-                // A select, not a branch: h - 0 would be h anyway.
-                let t = m * l;
-                *h = if m > T::ZERO { *h - t } else { *h };
+                let t = *h - m * l;
+                *h = lanes::select(m > T::ZERO, t, *h);
             }
         }
         self.entropy = entropy;
