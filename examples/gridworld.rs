@@ -12,8 +12,13 @@
 //! `updates` exact gradient steps of size `step`. A final policy is
 //! sub-optimal when its true return does not beat the deterministic policy
 //! that walks to the 4.5 reward (paper, footnote 2).
+//!
+//! Seeds train in groups of four, one per lane of a [`BatchTrainer`] (one
+//! pass of the exact evaluator per update for all four); each lane is
+//! bit-identical to a one-seed `Trainer` run, so the grouping changes the
+//! speed, never a result.
 
-use std::ops::ControlFlow;
+use std::ops::{ControlFlow, Range};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -24,7 +29,9 @@ use policy_landscape::paper::{self, Policy};
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::rand_xoshiro::rand_core::SeedableRng;
 use policy_landscape::stats::{Z95, wilson_interval};
-use policy_landscape::{Classification, Error, ExactWorkspace, TabularMdp, TrainConfig, Trainer};
+use policy_landscape::{
+    BatchTrainer, Classification, Error, ExactBatch, ExactWorkspace, TabularMdp, TrainConfig,
+};
 
 mod cli;
 use cli::Cli;
@@ -94,19 +101,40 @@ fn parse() -> Options {
     o
 }
 
-/// One training run; `true` when the final policy is sub-optimal.
-fn run(
+/// Seeds per group: the lanes of one [`BatchTrainer`].
+const LANES: usize = 4;
+
+/// The training runs of `seeds` (at most [`LANES`] of them) in lockstep;
+/// for each seed, `true` when its final policy is sub-optimal.
+fn run_group(
     mdp: &TabularMdp<f64, 26, 4>,
-    ws: &mut ExactWorkspace<f64, 26, 4>,
-    seed: u64,
+    batch: &mut ExactBatch<f64, 26, 4, LANES>,
+    seeds: Range<u64>,
     config: TrainConfig<f64>,
     threshold: f64,
-) -> Result<bool, Error> {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let mut policy = Policy::tabular_with_bias();
-    policy.init_like_torch(&mut rng);
-    let outcome = Trainer::new(config)?.run(mdp, &mut policy, ws, |_| ControlFlow::Continue(()))?;
-    Ok(Classification::classify(outcome.final_j_true, threshold) == Classification::SubOptimal)
+) -> Vec<Result<bool, Error>> {
+    let runs = seeds.clone().count();
+    // Lanes past the last seed repeat it; their results are dropped.
+    let mut policies: [Policy<f64>; LANES] = std::array::from_fn(|k| {
+        let seed = (seeds.start + k as u64).min(seeds.end.saturating_sub(1));
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let mut policy = Policy::tabular_with_bias();
+        policy.init_like_torch(&mut rng);
+        policy
+    });
+    let outcomes = match BatchTrainer::new(config) {
+        Ok(mut trainer) => trainer.run(mdp, &mut policies, batch, |_| ControlFlow::Continue(())),
+        Err(e) => return vec![Err(e); runs],
+    };
+    outcomes
+        .into_iter()
+        .take(runs)
+        .map(|o| {
+            o.map(|o| {
+                Classification::classify(o.final_j_true, threshold) == Classification::SubOptimal
+            })
+        })
+        .collect()
 }
 
 /// The published numbers for one setting of the sweep: `None` is τ = 0,
@@ -171,24 +199,29 @@ fn main() {
         ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {elapsed} elapsed, eta {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    let groups = (o.seeds as usize).div_ceil(LANES);
     let next = AtomicUsize::new(0);
     let results = Mutex::new(vec![None; jobs]);
     let start = Instant::now();
     std::thread::scope(|scope| {
         for _ in 0..o.threads {
             scope.spawn(|| {
-                let mut ws = ExactWorkspace::new();
+                let mut batch = ExactBatch::new();
                 loop {
                     let job = next.fetch_add(1, Ordering::Relaxed);
-                    if job >= jobs {
+                    if job >= configs.len() * groups {
                         break;
                     }
-                    let (cell, seed) = (job / o.seeds as usize, (job % o.seeds as usize) as u64);
-                    let r = run(&mdp, &mut ws, seed, configs[cell], threshold);
+                    let (cell, group) = (job / groups, job % groups);
+                    let first = (group * LANES) as u64;
+                    let seeds = first..(first + LANES as u64).min(o.seeds);
+                    let runs = run_group(&mdp, &mut batch, seeds.clone(), configs[cell], threshold);
                     if let Ok(mut all) = results.lock() {
-                        all[job] = Some(r);
+                        for (seed, r) in seeds.zip(runs) {
+                            all[cell * o.seeds as usize + seed as usize] = Some(r);
+                        }
                     }
-                    bar.inc(1);
+                    bar.inc((LANES as u64).min(o.seeds - first));
                 }
             });
         }

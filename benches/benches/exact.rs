@@ -1,11 +1,13 @@
 //! Criterion benchmarks of exact evaluation, the exact gradient, training and
 //! the paper's §3.1 sweep on the 5 x 5 gridworld (26 states, 4 actions), with
-//! the torch-style tabular-with-bias policy (27 features), in `f64` and `f32`.
+//! the torch-style tabular-with-bias policy (27 features), in `f64` and `f32`;
+//! one parameter vector at a time and `K = 4` or `8` in the lanes of
+//! `ExactBatch` and `BatchTrainer` (throughput: time per parameter vector).
 //!
 //! Also a 26 x 26 LU + one solve of `I - γ P_π`, ours against nalgebra's.
 //!
-//! `cargo bench -p policy-landscape-benches --bench exact` (under two minutes: the two sweeps alone take
-//! about 25 s);
+//! `cargo bench -p policy-landscape-benches --bench exact` (about two and a half minutes: the four sweeps
+//! alone take about 50 s);
 //! `cargo bench -p policy-landscape-benches --bench exact -- --test` runs every routine once.
 
 use std::hint::black_box;
@@ -17,7 +19,7 @@ use nalgebra::{SMatrix, SVector};
 use policy_landscape::linalg::Lu;
 use policy_landscape::paper::{self, Policy};
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
-use policy_landscape::train::{Classification, TrainConfig, Trainer};
+use policy_landscape::train::{BatchTrainer, Classification, TrainConfig, Trainer};
 use policy_landscape::{ExactBatch, ExactWorkspace, Real, TabularMdp};
 use rand_core::{Rng, SeedableRng};
 
@@ -148,6 +150,26 @@ fn bench_train_step<T: Real>(b: &mut Bencher<'_>) {
     });
 }
 
+/// One [`BatchTrainer::step`] of `K` seeded policies (one pass of the exact
+/// evaluator for all of them); restarts as [`bench_train_step`] does.
+/// Criterion's throughput gives the time per parameter vector.
+fn bench_train_step_batch<T: Real, const K: usize>(b: &mut Bencher<'_>) {
+    let mdp = paper::mdp::<T>();
+    let init: [Policy<T>; K] = std::array::from_fn(|k| seeded_policy::<T>(k as u64));
+    let mut policies = init.clone();
+    let mut batch = ExactBatch::new();
+    let config = TrainConfig::new(T::from_f64(STEP_SIZE), UPDATES);
+    let mut trainer = BatchTrainer::<T, S, A, K, F>::new(config).expect("valid config");
+    b.iter(|| {
+        if trainer.updates() == UPDATES {
+            policies.clone_from(&init);
+            trainer = BatchTrainer::new(config).expect("valid config");
+        }
+        let reports = trainer.step(black_box(&mdp), &mut policies, &mut batch);
+        black_box(reports)
+    });
+}
+
 /// The whole §3.1 sweep, single-threaded: 100 seeds x 1500 exact updates,
 /// each run classified against the always-DOWN threshold. Returns the number
 /// of runs that found the better optimum.
@@ -170,6 +192,47 @@ fn sweep<T: Real>(
         }
     }
     optimal
+}
+
+/// [`sweep`] with the seeds in groups of `K`, one per lane of a
+/// [`BatchTrainer`] (the last group padded with copies of its last seed,
+/// whose results are dropped): the same runs, bit for bit.
+fn sweep_batch<T: Real, const K: usize>(
+    mdp: &TabularMdp<T, S, A>,
+    batch: &mut ExactBatch<T, S, A, K>,
+    threshold: T,
+) -> usize {
+    let config = TrainConfig::new(T::from_f64(STEP_SIZE), UPDATES);
+    let mut policies: [Policy<T>; K] = std::array::from_fn(|_| Policy::tabular_with_bias());
+    let mut optimal = 0;
+    for first in (0..SEEDS).step_by(K) {
+        let runs = (SEEDS - first).min(K as u64) as usize;
+        for (k, policy) in policies.iter_mut().enumerate() {
+            init_params(policy, first + (k.min(runs - 1)) as u64);
+        }
+        let outcomes = BatchTrainer::<T, S, A, K, F>::new(config)
+            .expect("valid config")
+            .run(mdp, &mut policies, batch, |_| ControlFlow::Continue(()));
+        for outcome in outcomes.iter().take(runs) {
+            let outcome = outcome.as_ref().expect("training run");
+            if Classification::classify(outcome.final_j_true, threshold) == Classification::Optimal
+            {
+                optimal += 1;
+            }
+        }
+    }
+    optimal
+}
+
+/// The batched sweep; checks once that it finds what [`sweep`] finds.
+fn bench_sweep_batch<T: Real, const K: usize>(b: &mut Bencher<'_>) {
+    let mdp = paper::mdp::<T>();
+    let mut ws = ExactWorkspace::new();
+    let threshold = ws.deterministic_return(&mdp, &DOWN).expect("threshold");
+    let mut batch = ExactBatch::new();
+    let optimal = sweep_batch::<T, K>(&mdp, &mut batch, threshold);
+    assert_eq!(optimal, sweep(&mdp, &mut ws, threshold), "batched sweep");
+    b.iter(|| black_box(sweep_batch::<T, K>(black_box(&mdp), &mut batch, threshold)));
 }
 
 fn bench_sweep<T: Real>(b: &mut Bencher<'_>) {
@@ -284,6 +347,18 @@ fn micro(c: &mut Criterion) {
     group.bench_function("f64", bench_train_step::<f64>);
     group.bench_function("f32", bench_train_step::<f32>);
     group.finish();
+    for (name, k) in [("train_step_batch4", 4u64), ("train_step_batch8", 8)] {
+        let mut group = c.benchmark_group(name);
+        group.throughput(Throughput::Elements(k));
+        if k == 4 {
+            group.bench_function("f64", bench_train_step_batch::<f64, 4>);
+            group.bench_function("f32", bench_train_step_batch::<f32, 4>);
+        } else {
+            group.bench_function("f64", bench_train_step_batch::<f64, 8>);
+            group.bench_function("f32", bench_train_step_batch::<f32, 8>);
+        }
+        group.finish();
+    }
 
     bench_lu(c);
 }
@@ -299,6 +374,9 @@ fn sweeps(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(12));
     group.bench_function("f64", bench_sweep::<f64>);
     group.bench_function("f32", bench_sweep::<f32>);
+    // The same sweep, seeds as lanes of a BatchTrainer.
+    group.bench_function("f64_batch4", bench_sweep_batch::<f64, 4>);
+    group.bench_function("f64_batch8", bench_sweep_batch::<f64, 8>);
     group.finish();
 }
 
