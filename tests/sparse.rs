@@ -488,3 +488,33 @@ fn owned_builders_and_index_len() {
         .unwrap();
     assert_eq!(chain.view().states(), 7);
 }
+
+/// `J` of the uniform policy on k × k worlds (the paper's two corner
+/// rewards, deterministic moves, γ = 0.99) against SuperLU's solve of the
+/// same system, computed independently by `benches/sparse/spsolve.py`
+/// (scipy 1.17.1, numpy 2.4.6).
+#[test]
+fn sparse_j_matches_superlu() {
+    for (k, want) in [
+        (10, 1.068_488_988_028_709_4),
+        (32, 0.007_310_055_293_422_065_5),
+        (100, 4.956_701_945_710_738_7e-9),
+    ] {
+        let cells = [
+            RewardCell::new(0, k - 1, 5.0),
+            RewardCell::new(k - 1, 0, 4.5),
+        ];
+        let world = Gridworld::new(k, &cells);
+        let mut st = Storage::<4>::new(world.states(), world.sparse_transitions().unwrap());
+        let mdp = world.build_sparse(st.storage()).unwrap();
+        let mut idx = plan_indices(&mdp, Ordering::NestedDissection);
+        let plan = SparsePlan::new(mdp, Ordering::NestedDissection, &mut idx).unwrap();
+        let theta = vec![[0.0; 4]; mdp.states()];
+        let got = sparse_results(&plan, &theta, 0.0, 0.0);
+        assert!(
+            (got.j - want).abs() <= 1e-12 * want,
+            "k = {k}: J = {:e}, SuperLU {want:e}",
+            got.j
+        );
+    }
+}
