@@ -1033,3 +1033,279 @@ fn merge_rejects_other_probes_and_changes_nothing() {
     acc.merge(&same).unwrap();
     assert_eq!(acc.count(), 40);
 }
+
+/// A whole probe of an exact objective: its accumulator, its most-improving
+/// directions, and the error that stopped it (if any), with the objective
+/// handing `K` points per pass to an `ExactBatch` (`batched`) or evaluating
+/// one point at a time.
+fn exact_probe<const K: usize>(
+    batched: bool,
+    policy: &Policy,
+    tau: f64,
+    alpha: f64,
+    directions: std::ops::Range<u64>,
+) -> (String, String, Option<Error>) {
+    let mdp = paper::mdp::<f64>();
+    let theta0 = policy.params().to_vec();
+    let mut scratch = vec![0.0; 2 * N_PARAMS];
+    let mut ws = ExactWorkspace::new();
+    let mut batch = policy_landscape::ExactBatch::<f64, 26, 4, K>::new();
+    fn run<O: Objective<f64>>(
+        o: &mut O,
+        theta0: &[f64],
+        alpha: f64,
+        directions: std::ops::Range<u64>,
+        scratch: &mut [f64],
+    ) -> (String, String, Option<Error>) {
+        let mut acc = probe::start(o, theta0, alpha, Thresholds::default()).unwrap();
+        let mut top = probe::Improving::<f64, 5>::new(3, &acc);
+        let err = probe::probe_improving(o, theta0, directions, scratch, &mut acc, &mut top).err();
+        (format!("{acc:?}"), format!("{top:?}"), err)
+    }
+    if batched {
+        let mut o =
+            ExactObjective::with_batch(&mdp, policy.clone(), &mut ws, &mut batch, tau).unwrap();
+        assert_eq!(o.lanes(), K);
+        run(&mut o, &theta0, alpha, directions, &mut scratch)
+    } else {
+        let mut o = ExactObjective::new(&mdp, policy.clone(), &mut ws, tau).unwrap();
+        assert_eq!(o.lanes(), 1);
+        run(&mut o, &theta0, alpha, directions, &mut scratch)
+    }
+}
+
+/// The batched driver (the `±` points of consecutive directions side by
+/// side in the lanes of an `ExactBatch`) gives the one-point driver's
+/// accumulator and most-improving directions bit for bit, for ranges that
+/// do not fill the last group, and the same error at the same direction
+/// (with the same directions accepted before it) when the objective fails
+/// at some probe points.
+#[cfg_attr(miri, ignore = "too slow under Miri (exact probes of 41 directions)")]
+#[test]
+fn batched_exact_probe_is_bit_identical_to_one_point_at_a_time() {
+    for (seed, tau, alpha) in [(3_u64, 0.0, 0.5), (4, 0.1, 2.0), (5, 0.01, 1e-3)] {
+        let policy = torch_init(seed);
+        let one = exact_probe::<1>(false, &policy, tau, alpha, 5..46);
+        assert_eq!(one.2, None);
+        assert_eq!(
+            exact_probe::<4>(true, &policy, tau, alpha, 5..46),
+            one,
+            "K = 4"
+        );
+        assert_eq!(
+            exact_probe::<8>(true, &policy, tau, alpha, 5..46),
+            one,
+            "K = 8"
+        );
+        assert_eq!(
+            exact_probe::<3>(true, &policy, tau, alpha, 5..46),
+            one,
+            "K = 3"
+        );
+        assert_eq!(
+            exact_probe::<32>(true, &policy, tau, alpha, 5..46),
+            one,
+            "K = 32"
+        );
+    }
+    // An objective failing at some probe points (those far along the first
+    // parameter): the probe stops at the first such direction, with the
+    // directions before it accepted, whether or not the points come in
+    // groups (a failed group is probed again one point at a time).
+    let policy = torch_init(6);
+    let one = faulty_probe::<1>(false, &policy);
+    assert_eq!(one.2, Some(Error::NumericalOverflow { what: "test fault" }));
+    let accepted: u64 = one.1.parse().unwrap();
+    assert!(
+        accepted > 0 && accepted < 64,
+        "{accepted} directions before the fault"
+    );
+    assert_eq!(faulty_probe::<4>(true, &policy), one);
+    assert_eq!(faulty_probe::<8>(true, &policy), one);
+}
+
+/// Fails (deterministically) where the first parameter lies more than
+/// `0.15 α` from `θ0`'s, in `evaluate` and, through the points it writes,
+/// in `evaluate_points`.
+struct Faulty<O> {
+    inner: O,
+    theta0: f64,
+    alpha: f64,
+}
+
+impl<O> Faulty<O> {
+    fn check(&self, theta: &[f64]) -> Result<(), Error> {
+        if (theta[0] - self.theta0).abs() > 0.15 * self.alpha {
+            Err(Error::NumericalOverflow { what: "test fault" })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl<O: Objective<f64>> Objective<f64> for Faulty<O> {
+    fn evaluate(&mut self, theta: &[f64]) -> Result<Estimate<f64>, Error> {
+        self.check(theta)?;
+        self.inner.evaluate(theta)
+    }
+    fn lanes(&self) -> usize {
+        self.inner.lanes()
+    }
+    fn evaluate_points(
+        &mut self,
+        scratch: &mut [f64],
+        point: &mut dyn FnMut(usize, &mut [f64]) -> Result<(), Error>,
+        out: &mut [Estimate<f64>],
+    ) -> Result<(), Error> {
+        let (theta0, alpha) = (self.theta0, self.alpha);
+        let probe = Faulty {
+            inner: (),
+            theta0,
+            alpha,
+        };
+        self.inner.evaluate_points(
+            scratch,
+            &mut |k, t| {
+                point(k, t)?;
+                probe.check(t)
+            },
+            out,
+        )
+    }
+}
+
+/// [`exact_probe`] of 64 directions through a [`Faulty`] objective.
+fn faulty_probe<const K: usize>(batched: bool, policy: &Policy) -> (String, String, Option<Error>) {
+    let mdp = paper::mdp::<f64>();
+    let theta0 = policy.params().to_vec();
+    let alpha = 0.5;
+    let mut scratch = vec![0.0; 2 * N_PARAMS];
+    let mut ws = ExactWorkspace::new();
+    let mut batch = policy_landscape::ExactBatch::<f64, 26, 4, K>::new();
+    fn run<O: Objective<f64>>(
+        o: &mut O,
+        theta0: &[f64],
+        alpha: f64,
+        scratch: &mut [f64],
+    ) -> (Accumulator<f64>, Option<Error>) {
+        let mut acc = probe::start(o, theta0, alpha, Thresholds::default()).unwrap();
+        let err = probe::probe(o, theta0, 11, 0..64, scratch, &mut acc).err();
+        (acc, err)
+    }
+    let t0 = theta0[0];
+    let (acc, err) = if batched {
+        let inner =
+            ExactObjective::with_batch(&mdp, policy.clone(), &mut ws, &mut batch, 0.0).unwrap();
+        let mut o = Faulty {
+            inner,
+            theta0: t0,
+            alpha,
+        };
+        run(&mut o, &theta0, alpha, &mut scratch)
+    } else {
+        let inner = ExactObjective::new(&mdp, policy.clone(), &mut ws, 0.0).unwrap();
+        let mut o = Faulty {
+            inner,
+            theta0: t0,
+            alpha,
+        };
+        run(&mut o, &theta0, alpha, &mut scratch)
+    };
+    (format!("{acc:?}"), acc.count().to_string(), err)
+}
+
+/// Interpolation through an `ExactBatch` (consecutive points in lanes) gives
+/// the one-point values bit for bit, `interpolate` and `interpolate_exact`
+/// alike, and the same error with the same points written before it.
+#[test]
+fn batched_interpolation_is_bit_identical_to_one_point_at_a_time() {
+    let mdp = paper::mdp::<f64>();
+    let p0 = torch_init(1);
+    let mut p1 = torch_init(2);
+    for x in p1.params_mut() {
+        *x *= 8.0;
+    }
+    let (theta0, theta1) = (p0.params().to_vec(), p1.params().to_vec());
+    let nan = ExactParts {
+        j_true: f64::NAN,
+        j_tau: f64::NAN,
+        j_entropy: f64::NAN,
+    };
+    let bits = |out: &[(f64, ExactParts<f64>)]| format!("{out:?}");
+    for (tau, a0, a1) in [(0.0, -1.0, 2.0), (0.1, 0.0, 1.0), (1.0, -3.0, 3.0)] {
+        let mut scratch = vec![0.0; N_PARAMS];
+        let mut ws = ExactWorkspace::new();
+        let mut o = ExactObjective::new(&mdp, p0.clone(), &mut ws, tau).unwrap();
+        let mut want = [(f64::NAN, nan); 11];
+        interpolate_exact(&mut o, &theta0, &theta1, a0, a1, &mut scratch, &mut want).unwrap();
+        let mut want_plain = [(
+            0.0,
+            Estimate {
+                value: 0.0,
+                std_error: 0.0,
+            },
+        ); 11];
+        interpolate(
+            &mut o,
+            &theta0,
+            &theta1,
+            a0,
+            a1,
+            &mut scratch,
+            &mut want_plain,
+        )
+        .unwrap();
+
+        let mut ws = ExactWorkspace::new();
+        let mut batch = policy_landscape::ExactBatch::<f64, 26, 4, 4>::new();
+        let mut o = ExactObjective::with_batch(&mdp, p0.clone(), &mut ws, &mut batch, tau).unwrap();
+        let mut got = [(f64::NAN, nan); 11];
+        interpolate_exact(&mut o, &theta0, &theta1, a0, a1, &mut scratch, &mut got).unwrap();
+        assert_eq!(bits(&got), bits(&want), "τ = {tau}");
+        let mut got_plain = [(
+            0.0,
+            Estimate {
+                value: 0.0,
+                std_error: 0.0,
+            },
+        ); 11];
+        interpolate(
+            &mut o,
+            &theta0,
+            &theta1,
+            a0,
+            a1,
+            &mut scratch,
+            &mut got_plain,
+        )
+        .unwrap();
+        assert_eq!(
+            format!("{got_plain:?}"),
+            format!("{want_plain:?}"),
+            "τ = {tau}"
+        );
+    }
+    // Far enough along the line that a logit (a weight plus the bias)
+    // overflows from the 7th point on, in the middle of the second group of
+    // four: the same error, and the same points written before it (the
+    // rest untouched).
+    let mut far = p1.clone();
+    for x in far.params_mut() {
+        *x = 8.5e307;
+    }
+    let theta1 = far.params().to_vec();
+    let mut scratch = vec![0.0; N_PARAMS];
+    let mut ws = ExactWorkspace::new();
+    let mut o = ExactObjective::new(&mdp, p0.clone(), &mut ws, 0.0).unwrap();
+    let mut want = [(f64::NAN, nan); 9];
+    let err = interpolate_exact(&mut o, &theta0, &theta1, 0.0, 1.5, &mut scratch, &mut want);
+    assert!(matches!(err, Err(Error::LogitOverflow { .. })), "{err:?}");
+    assert!(!want[5].0.is_nan() && want[6].0.is_nan(), "{want:?}");
+    let mut ws = ExactWorkspace::new();
+    let mut batch = policy_landscape::ExactBatch::<f64, 26, 4, 4>::new();
+    let mut o = ExactObjective::with_batch(&mdp, p0.clone(), &mut ws, &mut batch, 0.0).unwrap();
+    let mut got = [(f64::NAN, nan); 9];
+    let got_err = interpolate_exact(&mut o, &theta0, &theta1, 0.0, 1.5, &mut scratch, &mut got);
+    assert_eq!(got_err, err);
+    assert_eq!(bits(&got), bits(&want));
+}

@@ -3,7 +3,9 @@
 //! 108-dimensional sphere, and a whole 500-direction exact probe of the
 //! paper's 5 x 5 gridworld (26 states, 4 actions, torch-style
 //! tabular-with-bias policy: 27 x 4 = 108 parameters), in `f64` and `f32`,
-//! around a seeded initialisation and around a trained policy.
+//! around a seeded initialisation and around a trained policy; one point at
+//! a time and with the `±` points of consecutive directions in the lanes of
+//! an `ExactBatch` (`K = 4`, `8`).
 //!
 //! Targets: a push in at most 20 ns; a 500-direction exact probe (1000
 //! evaluations plus the base) in at most 2 ms on one core.
@@ -20,7 +22,7 @@ use policy_landscape::paper::{self, Policy};
 use policy_landscape::probe::{self, Accumulator, ExactObjective, PairErrors, Thresholds};
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::train::{TrainConfig, Trainer};
-use policy_landscape::{ExactWorkspace, Real, TabularMdp};
+use policy_landscape::{ExactBatch, ExactWorkspace, Real, TabularMdp};
 use rand_core::{Rng, SeedableRng};
 
 const S: usize = 26;
@@ -257,6 +259,56 @@ fn bench_exact_probe<T: Real>(b: &mut Bencher<'_>, trained: bool, tau: f64) {
     });
 }
 
+/// [`bench_exact_probe`] with the objective built by
+/// `ExactObjective::with_batch`: the `±` points of consecutive directions go
+/// `K` per pass of an [`ExactBatch`] (the same accumulator, bit for bit,
+/// checked once here).
+fn bench_exact_probe_batch<T: Real, const K: usize>(b: &mut Bencher<'_>, trained: bool, tau: f64) {
+    let mdp = paper::mdp::<T>();
+    let policy = if trained {
+        trained_policy(&mdp)
+    } else {
+        seeded_policy::<T>(0)
+    };
+    let mut theta0 = [T::ZERO; P];
+    theta0.copy_from_slice(policy.params());
+    let mut scratch = [T::ZERO; 2 * P];
+    let alpha = T::from_f64(ALPHA);
+    let tau = T::from_f64(tau);
+    let mut ws = ExactWorkspace::new();
+    let mut one = ExactObjective::new(&mdp, policy.clone(), &mut ws, tau).expect("objective");
+    let mut want = probe::start(&mut one, &theta0, alpha, Thresholds::default()).expect("start");
+    probe::probe(
+        &mut one,
+        &theta0,
+        PROBE_SEED,
+        0..DIRECTIONS,
+        &mut scratch,
+        &mut want,
+    )
+    .expect("probe");
+    let mut ws = ExactWorkspace::new();
+    let mut batch = ExactBatch::<T, S, A, K>::new();
+    let mut objective =
+        ExactObjective::with_batch(&mdp, policy, &mut ws, &mut batch, tau).expect("objective");
+    let mut run = |objective: &mut ExactObjective<'_, T, S, A, F, _, K>| {
+        let mut acc = probe::start(objective, black_box(&theta0), alpha, Thresholds::default())
+            .expect("start");
+        probe::probe(
+            objective,
+            black_box(&theta0),
+            PROBE_SEED,
+            0..DIRECTIONS,
+            &mut scratch,
+            &mut acc,
+        )
+        .expect("probe");
+        acc
+    };
+    assert_eq!(format!("{:?}", run(&mut objective)), format!("{want:?}"));
+    b.iter(|| black_box(run(&mut objective).verdict()));
+}
+
 fn accumulator(c: &mut Criterion) {
     let mut group = c.benchmark_group("accumulator_push");
     group.throughput(Throughput::Elements(PAIRS as u64));
@@ -309,6 +361,20 @@ fn exact_probe(c: &mut Criterion) {
             });
         }
     }
+    // The same probes with the ± points of consecutive directions in the
+    // lanes of an ExactBatch.
+    for trained in [false, true] {
+        let suffix = if trained { "_trained" } else { "" };
+        group.bench_function(format!("f64_batch4{suffix}"), |b| {
+            bench_exact_probe_batch::<f64, 4>(b, trained, 0.0);
+        });
+        group.bench_function(format!("f64_batch8{suffix}"), |b| {
+            bench_exact_probe_batch::<f64, 8>(b, trained, 0.0);
+        });
+    }
+    group.bench_function("f64_batch4_tau0.01", |b| {
+        bench_exact_probe_batch::<f64, 4>(b, false, 0.01);
+    });
     group.finish();
 }
 

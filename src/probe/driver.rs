@@ -9,6 +9,7 @@ use super::objective::Objective;
 use super::thresholds::{PairErrors, Thresholds};
 use crate::error::{Error, Result, check_finite, check_len};
 use crate::real::Real;
+use crate::stats::Estimate;
 
 /// Evaluates `O(θ0)` and returns an empty accumulator for probes of step
 /// `alpha` around `theta0`, with the given thresholds.
@@ -159,8 +160,19 @@ pub fn improving_curvature<T: Real, O: Objective<T>>(
     Ok(acc.improving_curvature())
 }
 
+/// The most directions the driver hands an objective at once (`2 ×` that
+/// many points): a buffer of estimates on the stack.
+const MAX_GROUP: usize = 8;
+
 /// The probe loop; `observe(index, D+, D−)` sees each pair the accumulator
 /// accepted.
+///
+/// For an objective of several [`lanes`](Objective::lanes), consecutive
+/// directions go to [`Objective::evaluate_points`] in groups, their `±`
+/// points side by side (`lanes / 2` directions a group); the pairs are then
+/// pushed in order, exactly as one point at a time would. After an error in
+/// a group, the group is probed again one point at a time, so the error and
+/// the directions accepted before it are the one-point path's.
 fn probe_observed<T: Real, O: Objective<T>>(
     objective: &mut O,
     theta0: &[T],
@@ -175,31 +187,108 @@ fn probe_observed<T: Real, O: Objective<T>>(
     check_len("scratch", scratch.len(), n.saturating_mul(2))?;
     check_finite("theta", theta0)?;
     let alpha = acc.alpha();
+    let group = (objective.lanes() / 2).clamp(1, MAX_GROUP);
+    let (d, theta) = scratch.split_at_mut(n);
+    if group == 1 {
+        for i in indices {
+            probe_one(objective, theta0, seed, i, d, theta, acc, &mut observe)?;
+        }
+        return Ok(());
+    }
+    let mut first = indices.start;
+    while first < indices.end {
+        let count = usize::try_from(indices.end.saturating_sub(first))
+            .map_or(group, |left| left.min(group));
+        let mut estimates = [Estimate {
+            value: T::ZERO,
+            std_error: T::ZERO,
+        }; 2 * MAX_GROUP];
+        let points = estimates
+            .get_mut(..count.saturating_mul(2))
+            .unwrap_or_default();
+        // Point 2j is θ0 + α d_j, point 2j + 1 is θ0 − α d_j: the direction
+        // is drawn before its + point and kept for its − point.
+        let mut point = |k: usize, t: &mut [T]| -> Result<()> {
+            if k & 1 == 0 {
+                direction_into(seed, first.saturating_add((k / 2) as u64), d)?;
+                for ((t, &t0), &di) in t.iter_mut().zip(theta0).zip(d.iter()) {
+                    *t = t0 + alpha * di;
+                }
+            } else {
+                for ((t, &t0), &di) in t.iter_mut().zip(theta0).zip(d.iter()) {
+                    *t = t0 - alpha * di;
+                }
+            }
+            Ok(())
+        };
+        let last = first.saturating_add(count as u64);
+        if objective.evaluate_points(theta, &mut point, points).is_ok() {
+            for (i, pair) in (first..last).zip(points.chunks_exact(2)) {
+                if let [plus, minus] = pair {
+                    push_pair(acc, i, *plus, *minus, &mut observe)?;
+                }
+            }
+        } else {
+            for i in first..last {
+                probe_one(objective, theta0, seed, i, d, theta, acc, &mut observe)?;
+            }
+        }
+        first = last;
+    }
+    Ok(())
+}
+
+/// Direction `i` one point at a time: `d = direction_into(seed, i)`, then
+/// `O(θ0 + α d)`, `O(θ0 − α d)` (in `theta`), then the pair into `acc`.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the loop state of probe_observed"
+)]
+fn probe_one<T: Real, O: Objective<T>>(
+    objective: &mut O,
+    theta0: &[T],
+    seed: u64,
+    i: u64,
+    d: &mut [T],
+    theta: &mut [T],
+    acc: &mut Accumulator<T>,
+    observe: &mut impl FnMut(u64, T, T),
+) -> Result<()> {
+    let alpha = acc.alpha();
+    direction_into(seed, i, d)?;
+    for ((t, &t0), &di) in theta.iter_mut().zip(theta0).zip(d.iter()) {
+        *t = t0 + alpha * di;
+    }
+    let plus = objective.evaluate(theta)?;
+    for ((t, &t0), &di) in theta.iter_mut().zip(theta0).zip(d.iter()) {
+        *t = t0 - alpha * di;
+    }
+    let minus = objective.evaluate(theta)?;
+    push_pair(acc, i, plus, minus, observe)
+}
+
+/// `D± = O(θ0 ± α d) − O(θ0)` of direction `i` into `acc` (with the
+/// standard errors when any is non-zero), then `observe(i, D+, D−)`.
+fn push_pair<T: Real>(
+    acc: &mut Accumulator<T>,
+    i: u64,
+    plus: Estimate<T>,
+    minus: Estimate<T>,
+    observe: &mut impl FnMut(u64, T, T),
+) -> Result<()> {
     let base = acc.base();
     let base_error = acc.base_error();
-    let (d, theta) = scratch.split_at_mut(n);
-    for i in indices {
-        direction_into(seed, i, d)?;
-        for ((t, &t0), &di) in theta.iter_mut().zip(theta0).zip(d.iter()) {
-            *t = t0 + alpha * di;
-        }
-        let plus = objective.evaluate(theta)?;
-        for ((t, &t0), &di) in theta.iter_mut().zip(theta0).zip(d.iter()) {
-            *t = t0 - alpha * di;
-        }
-        let minus = objective.evaluate(theta)?;
-        let (d_plus, d_minus) = (plus.value - base, minus.value - base);
-        if base_error == T::ZERO && plus.std_error == T::ZERO && minus.std_error == T::ZERO {
-            acc.push(d_plus, d_minus)?;
-        } else {
-            let errors = PairErrors {
-                base: base_error,
-                plus: plus.std_error,
-                minus: minus.std_error,
-            };
-            acc.push_with_errors(d_plus, d_minus, errors)?;
-        }
-        observe(i, d_plus, d_minus);
+    let (d_plus, d_minus) = (plus.value - base, minus.value - base);
+    if base_error == T::ZERO && plus.std_error == T::ZERO && minus.std_error == T::ZERO {
+        acc.push(d_plus, d_minus)?;
+    } else {
+        let errors = PairErrors {
+            base: base_error,
+            plus: plus.std_error,
+            minus: minus.std_error,
+        };
+        acc.push_with_errors(d_plus, d_minus, errors)?;
     }
+    observe(i, d_plus, d_minus);
     Ok(())
 }

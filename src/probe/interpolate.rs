@@ -65,16 +65,37 @@ fn check<T: Real>(
     Ok(())
 }
 
+/// The most points handed to an objective at once: a buffer on the stack.
+const MAX_LANES: usize = 16;
+
 /// Checks the inputs, then fills `out` with `(a, f(θ(a)))` at evenly
 /// spaced `a`, `θ(a) = (1 − a) θ0 + a θ1` built in `scratch`.
-fn walk<T: Real, V>(
+///
+/// `one(objective, θ)` evaluates one point; with `lanes > 1`,
+/// `many(objective, scratch, point, values)` evaluates consecutive points
+/// in groups of `lanes` (see [`Objective::evaluate_points`]), and a group
+/// that fails is evaluated again one point at a time, so that the error
+/// and the points written before it are the one-point path's.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "inputs, output and the two ways to evaluate"
+)]
+fn walk<T: Real, V: Copy, O: ?Sized>(
+    objective: &mut O,
     theta0: &[T],
     theta1: &[T],
     a0: T,
     a1: T,
     scratch: &mut [T],
     out: &mut [(T, V)],
-    mut f: impl FnMut(&[T]) -> Result<V>,
+    lanes: usize,
+    one: impl Fn(&mut O, &[T]) -> Result<V>,
+    many: impl Fn(
+        &mut O,
+        &mut [T],
+        &mut dyn FnMut(usize, &mut [T]) -> Result<()>,
+        &mut [V],
+    ) -> Result<()>,
 ) -> Result<()> {
     check(theta0, theta1, a0, a1, scratch, out.len())?;
     let points = out.len();
@@ -88,17 +109,44 @@ fn walk<T: Real, V>(
             });
         }
     }
-    for (k, o) in out.iter_mut().enumerate() {
-        let a = abscissa(a0, a1, k, points);
-        point(theta0, theta1, a, scratch);
-        *o = (a, f(scratch)?);
+    let group = lanes.clamp(1, MAX_LANES);
+    for (c, chunk) in out.chunks_mut(group).enumerate() {
+        let first = c.saturating_mul(group);
+        if let [(_, v0), ..] = chunk {
+            if group > 1 {
+                let mut values = [*v0; MAX_LANES];
+                let values = values.get_mut(..chunk.len()).unwrap_or_default();
+                let mut point_at = |k: usize, t: &mut [T]| -> Result<()> {
+                    point(
+                        theta0,
+                        theta1,
+                        abscissa(a0, a1, first.saturating_add(k), points),
+                        t,
+                    );
+                    Ok(())
+                };
+                if many(objective, scratch, &mut point_at, values).is_ok() {
+                    for (k, (o, &v)) in chunk.iter_mut().zip(values.iter()).enumerate() {
+                        *o = (abscissa(a0, a1, first.saturating_add(k), points), v);
+                    }
+                    continue;
+                }
+            }
+        }
+        for (k, o) in chunk.iter_mut().enumerate() {
+            let a = abscissa(a0, a1, first.saturating_add(k), points);
+            point(theta0, theta1, a, scratch);
+            *o = (a, one(objective, scratch)?);
+        }
     }
     Ok(())
 }
 
 /// Evaluates `O((1 − a) θ0 + a θ1)` at `out.len()` evenly spaced `a` from
 /// `a0` to `a1`, writing `(a, estimate)` pairs. `scratch` holds the point
-/// (`n` scalars).
+/// (`n` scalars). An objective of several [`lanes`](Objective::lanes) gets
+/// consecutive points in groups ([`Objective::evaluate_points`]), with the
+/// same results.
 ///
 /// # Errors
 ///
@@ -128,14 +176,26 @@ pub fn interpolate<T: Real, O: Objective<T>>(
     scratch: &mut [T],
     out: &mut [(T, Estimate<T>)],
 ) -> Result<()> {
-    walk(theta0, theta1, a0, a1, scratch, out, |theta| {
-        objective.evaluate(theta)
-    })
+    let lanes = objective.lanes();
+    walk(
+        objective,
+        theta0,
+        theta1,
+        a0,
+        a1,
+        scratch,
+        out,
+        lanes,
+        |o, theta| o.evaluate(theta),
+        |o, scratch, point, values| o.evaluate_points(scratch, point, values),
+    )
 }
 
 /// As [`interpolate`] on the exact objective, writing the true, the
 /// `τ`-regularised and the entropy-only value at each point, as the authors'
-/// notebook does.
+/// notebook does. An objective built with
+/// [`ExactObjective::with_batch`] evaluates `K` consecutive points per pass,
+/// with the same results.
 ///
 /// # Errors
 ///
@@ -146,8 +206,9 @@ pub fn interpolate_exact<
     const F: usize,
     const A: usize,
     M: FeatureMap<T, S, F>,
+    const K: usize,
 >(
-    objective: &mut ExactObjective<'_, T, S, A, F, M>,
+    objective: &mut ExactObjective<'_, T, S, A, F, M, K>,
     theta0: &[T],
     theta1: &[T],
     a0: T,
@@ -155,7 +216,17 @@ pub fn interpolate_exact<
     scratch: &mut [T],
     out: &mut [(T, ExactParts<T>)],
 ) -> Result<()> {
-    walk(theta0, theta1, a0, a1, scratch, out, |theta| {
-        objective.parts(theta)
-    })
+    let lanes = objective.lanes();
+    walk(
+        objective,
+        theta0,
+        theta1,
+        a0,
+        a1,
+        scratch,
+        out,
+        lanes,
+        |o, theta| o.parts(theta),
+        |o, scratch, point, values| o.parts_points(scratch, point, values),
+    )
 }
