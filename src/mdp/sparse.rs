@@ -22,7 +22,7 @@ use crate::real::Real;
 /// [`super::TabularMdp`] would need `8 S² A` bytes.
 ///
 /// The lists live in caller-owned slices (a `static` in firmware, a `Vec`
-/// on a host, see [`OwnedSparseMdp`] with the `std` feature):
+/// on a host, see `OwnedSparseMdp` with the `std` feature):
 ///
 /// - `offsets` (`S · A + 1` entries): the transitions of `(s, a)` are
 ///   `offsets[s·A + a]..offsets[s·A + a + 1]` of `next` and `prob`;
