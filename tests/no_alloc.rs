@@ -93,14 +93,21 @@ fn ten_thousand_evaluations_allocate_nothing() {
 #[test]
 fn documented_sizes_of_the_core_types() {
     use policy_landscape::linalg::Lu;
-    // S² + S (4 A + 5) scalars and 3 S indices (plus a flag and padding).
-    let scalars = 26 * 26 + 26 * (4 * 4 + 5);
+    // S² + S (5 A + 6) scalars, 2 S² + 2 S A two-byte indices (the LU
+    // pattern's columns and action masks, the supports it was computed
+    // for), 3 S four-byte ones (row starts, diagonals, ends), two flags.
+    let scalars = 26 * 26 + 26 * (5 * 4 + 6);
+    let indices = 2 * (2 * 26 * 26 + 2 * 26 * 4) + 4 * 3 * 26;
     let ws64 = std::mem::size_of::<ExactWorkspace<f64, 26, 4>>();
     assert!(
-        ws64 >= scalars * 8 + 3 * 26 * 8 && ws64 <= scalars * 8 + 3 * 26 * 8 + 16,
+        ws64 >= scalars * 8 + indices && ws64 <= scalars * 8 + indices + 16,
         "{ws64}"
     );
-    assert!((10_300..10_500).contains(&ws64), "{ws64}");
+    let ws32 = std::mem::size_of::<ExactWorkspace<f32, 26, 4>>();
+    assert!(
+        ws32 >= scalars * 4 + indices && ws32 <= scalars * 4 + indices + 16,
+        "{ws32}"
+    );
     let lu = std::mem::size_of::<Lu<f64, 26>>();
     assert!(lu <= (26 * 26 + 26) * 8 + 3 * 26 * 8 + 8, "{lu}");
 }
@@ -162,4 +169,72 @@ fn an_exact_probe_and_an_interpolation_allocate_nothing() {
     assert_eq!(verdict.directions, 600);
     assert!(slice.iter().all(|(_, p)| p.j_tau.is_finite()));
     assert_eq!(allocations, 0, "the probe allocated {allocations} times");
+}
+
+#[cfg_attr(miri, ignore = "too slow under Miri (batched and sparse evaluations)")]
+#[test]
+fn batched_and_sparse_evaluations_allocate_nothing() {
+    use policy_landscape::ExactBatch;
+    use policy_landscape::exact::{Ordering, SparsePlan, SparseWorkspace};
+    use policy_landscape::mdp::{Gridworld, RewardCell, SparseStorage};
+    use policy_landscape::policy::SoftmaxRow;
+
+    let mdp = paper::mdp::<f64>();
+    let mut policies: [Softmax<f64, 26, 4>; 4] = std::array::from_fn(|_| Softmax::tabular());
+    for (k, p) in policies.iter_mut().enumerate() {
+        p.init_like_torch(&mut Xoshiro256PlusPlus::seed_from_u64(k as u64));
+    }
+    let mut batch = ExactBatch::<f64, 26, 4, 4>::new();
+    let mut grad = [0.0; 104];
+    let (sum, allocations) = measure(|| {
+        let mut sum = 0.0;
+        for _ in 0..1000 {
+            let e = batch.evaluate(&mdp, policies.each_ref(), 0.01).unwrap();
+            e.gradient_into(3, &mut grad).unwrap();
+            sum += e.j_tau()[1] + grad[5];
+        }
+        sum
+    });
+    assert!(sum.is_finite());
+    assert_eq!(allocations, 0, "the batch allocated {allocations} times");
+
+    // A 32 x 32 sparse world: building, planning and evaluating on caller
+    // storage allocate nothing.
+    let cells = [RewardCell::new(0, 31, 5.0), RewardCell::new(31, 0, 4.5)];
+    let world = Gridworld::new(32, &cells).p_success(0.8);
+    let (n, m) = (world.states(), world.sparse_transitions().unwrap());
+    let (mut offsets, mut next, mut prob) = (vec![0; n * 4 + 1], vec![0; m], vec![0.0; m]);
+    let (mut rewards, mut start) = (vec![[0.0; 4]; n], vec![0.0; n]);
+    let mut indices = vec![0; 200_000];
+    let mut scalars = vec![0.0_f64; 200_000];
+    let mut rows = vec![SoftmaxRow::default(); n];
+    let mut q = vec![[0.0; 4]; n];
+    let theta = vec![[0.3, -0.2, 0.1, 0.0]; n];
+    let mut g = vec![[0.0; 4]; n];
+    let (j, allocations) = measure(|| {
+        let mdp = world
+            .build_sparse(SparseStorage {
+                offsets: &mut offsets,
+                next: &mut next,
+                prob: &mut prob,
+                rewards: &mut rewards,
+                start: &mut start,
+            })
+            .unwrap();
+        let plan = SparsePlan::new(mdp, Ordering::NestedDissection, &mut indices).unwrap();
+        let len = plan.scalar_len();
+        let mut ws = SparseWorkspace::new(&plan, &mut scalars[..len], &mut rows, &mut q).unwrap();
+        let mut j = 0.0_f64;
+        for _ in 0..20 {
+            let e = ws.evaluate(&theta, 0.1, 0.01).unwrap();
+            e.gradient_into(&mut g).unwrap();
+            j += e.j_tau();
+        }
+        j
+    });
+    assert!(j.is_finite());
+    assert_eq!(
+        allocations, 0,
+        "the sparse path allocated {allocations} times"
+    );
 }
