@@ -302,6 +302,10 @@ pub(crate) fn check_len(what: &'static str, found: usize, expected: usize) -> Re
 /// `what` and the index of the first bad entry.
 #[inline]
 pub(crate) fn check_finite<T: Real>(what: &'static str, xs: &[T]) -> Result<()> {
+    // One branch-free pass, which vectorises; the index only on failure.
+    if xs.iter().fold(true, |ok, x| ok & x.is_finite()) {
+        return Ok(());
+    }
     match xs.iter().position(|x| !x.is_finite()) {
         None => Ok(()),
         Some(index) => Err(Error::NonFinite { what, index }),

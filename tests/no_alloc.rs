@@ -238,3 +238,68 @@ fn batched_and_sparse_evaluations_allocate_nothing() {
         "the sparse path allocated {allocations} times"
     );
 }
+
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (batched training, probe and interpolation)"
+)]
+#[test]
+fn batched_training_probes_and_interpolation_allocate_nothing() {
+    use policy_landscape::probe::{self, ExactObjective, ExactParts, Thresholds};
+    use policy_landscape::{BatchTrainer, ExactBatch};
+    let mdp = paper::mdp::<f64>();
+    let mut policies: [Softmax<f64, 26, 4, 27, OneHotBias>; 4] = core::array::from_fn(|k| {
+        let mut p = Softmax::tabular_with_bias();
+        p.init_like_torch(&mut Xoshiro256PlusPlus::seed_from_u64(k as u64));
+        p
+    });
+    let mut batch = ExactBatch::<f64, 26, 4, 4>::new();
+    let mut ws = ExactWorkspace::new();
+    let mut scratch = [0.0; 216];
+    let mut point = [0.0; 108];
+    let empty = ExactParts {
+        j_true: 0.0,
+        j_tau: 0.0,
+        j_entropy: 0.0,
+    };
+    let mut slice = [(0.0, empty); 11];
+    let (_, warmup) = measure(|| ());
+    assert_eq!(warmup, 0);
+    let (outcomes, a1) = measure(|| {
+        BatchTrainer::new(TrainConfig::new(0.1, 100).tau(0.1).tau_decay(0.99))
+            .unwrap()
+            .run(&mdp, &mut policies, &mut batch, |_| {
+                std::ops::ControlFlow::Continue(())
+            })
+    });
+    assert!(outcomes.iter().all(Result::is_ok));
+    let theta0 = *policies[0].theta();
+    let theta0 = theta0.as_flattened();
+    let theta1 = [0.5; 108];
+    let mut objective =
+        ExactObjective::with_batch(&mdp, policies[0].clone(), &mut ws, &mut batch, 0.01).unwrap();
+    let (verdict, a2) = measure(|| {
+        let mut acc = probe::start(&mut objective, theta0, 0.5, Thresholds::default()).unwrap();
+        probe::probe(&mut objective, theta0, 9, 0..301, &mut scratch, &mut acc).unwrap();
+        acc.verdict()
+    });
+    let (_, a3) = measure(|| {
+        probe::interpolate_exact(
+            &mut objective,
+            theta0,
+            &theta1,
+            0.0,
+            1.0,
+            &mut point,
+            &mut slice,
+        )
+        .unwrap()
+    });
+    assert_eq!(verdict.directions, 301);
+    assert!(slice.iter().all(|(_, p)| p.j_tau.is_finite()));
+    let allocations = a1 + a2 + a3;
+    assert_eq!(
+        allocations, 0,
+        "the batched paths allocated {allocations} times"
+    );
+}
