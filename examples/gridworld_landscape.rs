@@ -33,7 +33,9 @@ use policy_landscape::probe::{
 };
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::rand_xoshiro::rand_core::SeedableRng;
-use policy_landscape::{Classification, Error, ExactWorkspace, TabularMdp, TrainConfig, Trainer};
+use policy_landscape::{
+    Classification, Error, ExactBatch, ExactWorkspace, TabularMdp, TrainConfig, Trainer,
+};
 
 mod cli;
 use cli::Cli;
@@ -253,6 +255,9 @@ fn run() -> Result<(), Error> {
         o.floor * j_sub.abs().max(1.0),
     );
     let mut scratch = [0.0; 2 * N];
+    // Probe points and interpolation points go four per pass of the exact
+    // evaluator (the same results as one at a time, bit for bit).
+    let mut batch = ExactBatch::<f64, 26, 4, 4>::new();
     let settings = [
         ("true objective", 0.0, 0.0),
         ("entropy", o.tau, 0.0),
@@ -268,7 +273,7 @@ fn run() -> Result<(), Error> {
         policy.set_mix(mix)?;
         let theta0 = *policy.theta();
         let theta0 = theta0.as_flattened();
-        let mut objective = ExactObjective::new(&mdp, policy, &mut ws, tau)?;
+        let mut objective = ExactObjective::with_batch(&mdp, policy, &mut ws, &mut batch, tau)?;
         println!("  {label}: τ = {tau}, mix = {mix}");
         // Only the true objective is bounded by the gap.
         let gap = (tau == 0.0 && mix == 0.0).then_some(gap);
@@ -308,7 +313,7 @@ fn run() -> Result<(), Error> {
     let mut point = [0.0; N];
     let mut policy = sub.clone();
     policy.set_mix(0.0)?;
-    let mut objective = ExactObjective::new(&mdp, policy.clone(), &mut ws, 0.0)?;
+    let mut objective = ExactObjective::with_batch(&mdp, policy.clone(), &mut ws, &mut batch, 0.0)?;
     interpolate_exact(
         &mut objective,
         sub.params(),
@@ -319,7 +324,7 @@ fn run() -> Result<(), Error> {
         &mut plain,
     )?;
     policy.set_mix(o.mix)?;
-    let mut objective = ExactObjective::new(&mdp, policy, &mut ws, o.tau)?;
+    let mut objective = ExactObjective::with_batch(&mdp, policy, &mut ws, &mut batch, o.tau)?;
     interpolate_exact(
         &mut objective,
         sub.params(),
