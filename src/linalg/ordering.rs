@@ -43,6 +43,16 @@
 //! runs on an explicit stack in the caller's scratch: a pending part always
 //! has more than 64 vertices and pending parts are disjoint, so the stack
 //! never holds more than `n / 65` of them.
+//!
+//! Measured on 5-point `k x k` grids with their diagonal (entries of `L`
+//! below the diagonal, counted by the symbolic factorisation in this
+//! module's tests): `k = 100`, 188 527 (natural order 990 099, reverse
+//! Cuthill–McKee 671 550); `k = 316`, 2 756 432 (natural 31 454 955, RCM
+//! 21 085 890), 0.21 times George's `7.75 n log2 n`. The gridworld graphs
+//! (the same grid and an absorbing state) give the same. Ordering the
+//! `k = 316` grid (`n ≈ 10⁵`) executes about 108 million instructions
+//! (x86-64, release): 16 ms at best on the 2-core development machine,
+//! up to 50 ms when the other core is busy; `k = 100` takes about 1 ms.
 
 // Lints `indexing_slicing` and `arithmetic_side_effects` allowed here:
 // `validate` establishes, before anything is written, that
@@ -645,7 +655,6 @@ impl Dissection<'_> {
                     let j = mu - 1;
                     if j != i {
                         sets[i] |= 1 << j;
-                        sets[j] |= 1 << i;
                     }
                 } else if halo < BITS {
                     self.mark[ui] = halo as u32 + 1;
@@ -726,7 +735,8 @@ impl BitSet for u128 {
 
 /// Minimum degree on the elimination graph of `m = sets.len() <= LEAF`
 /// vertices: `sets[i]` holds the neighbours of vertex `i`, the others of
-/// the part as bits `0..m` (symmetric) and the halo above. Writes the
+/// the part as bits `0..m` (symmetric for a symmetric graph) and the halo
+/// above. Writes the
 /// vertices `seg[i]` to `order` in elimination order; ties go to the
 /// lowest index.
 fn minimum_degree<S: BitSet>(sets: &mut [S], seg: &[u32], order: &mut [u32]) {
@@ -739,7 +749,10 @@ fn minimum_degree<S: BitSet>(sets: &mut [S], seg: &[u32], order: &mut [u32]) {
         deg[i] = d;
         bucket[usize::from(d)] |= 1 << i;
     }
-    let part = u64::MAX >> (64 - m.max(1));
+    // The vertices not yet eliminated. (Masking with it keeps `order` a
+    // permutation even if the sets are not symmetric, as happens for a
+    // non-symmetric input: an eliminated vertex is never updated again.)
+    let mut alive = u64::MAX >> (64 - m.max(1));
     let mut low = 0;
     for slot in order.iter_mut() {
         // A vertex remains (one leaves per slot), so low stays < BITS.
@@ -748,10 +761,11 @@ fn minimum_degree<S: BitSet>(sets: &mut [S], seg: &[u32], order: &mut [u32]) {
         }
         let best = bucket[low].trailing_zeros() as usize % LEAF;
         bucket[low] &= !(1 << best);
+        alive &= !(1 << best);
         *slot = seg[best];
         let nb = sets[best];
         let drop = !S::bit(best);
-        let mut rest = nb.low() & part;
+        let mut rest = nb.low() & alive;
         while rest != 0 {
             let j = rest.trailing_zeros() as usize;
             rest &= rest - 1;
