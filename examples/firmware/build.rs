@@ -59,15 +59,36 @@ fn main() {
          // `SparseMdp::try_new` (see `paper_gridworld`).\n",
     );
     let list = |xs: Vec<String>| xs.join(", ");
-    writeln!(src, "static OFFSETS: [u32; {}] = [{}];", offsets.len(), list(offsets.iter().map(|x| x.to_string()).collect())).unwrap();
-    writeln!(src, "static NEXT: [u32; {m}] = [{}];", list(next.iter().map(|x| x.to_string()).collect())).unwrap();
-    writeln!(src, "static PROB: [f32; {m}] = [{}];", list(prob.iter().map(|&x| f32_literal(x)).collect())).unwrap();
+    writeln!(
+        src,
+        "static OFFSETS: [u32; {}] = [{}];",
+        offsets.len(),
+        list(offsets.iter().map(|x| x.to_string()).collect())
+    )
+    .unwrap();
+    writeln!(
+        src,
+        "static NEXT: [u32; {m}] = [{}];",
+        list(next.iter().map(|x| x.to_string()).collect())
+    )
+    .unwrap();
+    writeln!(
+        src,
+        "static PROB: [f32; {m}] = [{}];",
+        list(prob.iter().map(|&x| f32_literal(x)).collect())
+    )
+    .unwrap();
     let rows: Vec<String> = rewards
         .iter()
         .map(|r| format!("[{}]", list(r.iter().map(|&x| f32_literal(x)).collect())))
         .collect();
     writeln!(src, "static REWARDS: [[f32; 4]; 26] = [{}];", list(rows)).unwrap();
-    writeln!(src, "static START: [f32; 26] = [{}];", list(start.iter().map(|&x| f32_literal(x)).collect())).unwrap();
+    writeln!(
+        src,
+        "static START: [f32; 26] = [{}];",
+        list(start.iter().map(|&x| f32_literal(x)).collect())
+    )
+    .unwrap();
     writeln!(src, "const GAMMA: f32 = {};", f32_literal(dense.gamma())).unwrap();
     fs::write(out.join("paper_gridworld.rs"), src).expect("OUT_DIR is writable");
 }

@@ -36,7 +36,9 @@ fn evaluate(mdp: SparseMdp<'_, f64, 2>, input: &Input) -> Option<(f64, Vec<f64>)
         let mut indices = vec![0u32; planning.saturating_sub(usize::from(input.short_by))];
         let needed = match SparsePlan::new(mdp, ordering, &mut indices) {
             Ok(_) => indices.len(),
-            Err(policy_landscape::Error::LengthMismatch { expected, found, .. }) => {
+            Err(policy_landscape::Error::LengthMismatch {
+                expected, found, ..
+            }) => {
                 assert!(expected > found, "a length report asks for more");
                 expected
             }
@@ -56,7 +58,10 @@ fn evaluate(mdp: SparseMdp<'_, f64, 2>, input: &Input) -> Option<(f64, Vec<f64>)
         assert!(j.is_finite());
         let d: f64 = e.occupancy().iter().sum();
         let want = 1.0 / (1.0 - mdp.gamma());
-        assert!((d - want).abs() <= 1e-6 * want, "Σd = {d}, 1/(1-γ) = {want}");
+        assert!(
+            (d - want).abs() <= 1e-6 * want,
+            "Σd = {d}, 1/(1-γ) = {want}"
+        );
         let mut grad = vec![[0.0; 2]; n];
         if e.gradient_into(&mut grad).is_ok() {
             assert!(grad.as_flattened().iter().all(|g| g.is_finite()));

@@ -49,6 +49,12 @@ pub const DIRECTIONS: u64 = 100;
 /// Probe step `α`.
 pub const ALPHA: f32 = 0.5;
 
+impl Default for Storage {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Everything the check writes: the plan's indices, the workspace's
 /// scalars, policy rows and `Q` (a `static` on the device).
 #[derive(Debug)]

@@ -14,8 +14,8 @@ use core::panic::PanicInfo;
 
 use cortex_m_rt::entry;
 use cortex_m_semihosting::debug;
-use policy_landscape_firmware::out::Out;
 use policy_landscape::exact::{Ordering, SparsePlan, SparseWorkspace};
+use policy_landscape_firmware::out::Out;
 use policy_landscape_firmware::{
     check, expected, matches_host, paper_gridworld, stack, timing::Ticks,
 };
