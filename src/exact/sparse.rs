@@ -180,9 +180,12 @@ impl<'a, T: Real, const A: usize> SparsePlan<'a, T, A> {
     /// As [`SparsePlan::new`].
     #[cfg(feature = "std")]
     pub fn index_len(mdp: &SparseMdp<'_, T, A>, ordering: Ordering) -> Result<usize> {
-        let mut buf = std::vec![0u32; Self::planning_len(mdp, ordering)];
+        let buf_len = Self::planning_len(mdp, ordering);
+        let mut buf = std::vec![0u32; buf_len];
         match SparsePlan::new(*mdp, ordering, &mut buf) {
-            Ok(plan) => Ok(plan.index_used()),
+            // `new` refuses buffers shorter than the planning length, even
+            // when the plan itself keeps fewer indices.
+            Ok(plan) => Ok(plan.index_used().max(buf_len)),
             Err(Error::LengthMismatch {
                 what: "plan indices",
                 expected,
