@@ -113,6 +113,7 @@ fn lockstep<const K: usize>(
     miri,
     ignore = "too slow under Miri (2 x 12 runs of 300 exact updates)"
 )]
+#[cfg_attr(miri, ignore = "too slow under Miri (300 training steps in 12 lanes)")]
 #[test]
 fn lanes_follow_the_one_vector_trainer_bit_for_bit() {
     for config in [

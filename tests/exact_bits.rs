@@ -105,6 +105,7 @@ fn results_hash() -> u64 {
     h.0
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (hundreds of exact evaluations)")]
 #[test]
 fn exact_results_are_bit_identical_to_the_dense_elimination() {
     let got = results_hash();
@@ -172,6 +173,7 @@ fn batch_matches_one<const S: usize, const A: usize, const K: usize>(
     }
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (hundreds of exact evaluations)")]
 #[test]
 fn batch_lanes_are_bit_identical_to_one_vector() {
     batch_matches_one::<26, 4, 4>(&paper::mdp(), 10);
@@ -271,6 +273,7 @@ fn mixed_lanes_match_one<T: policy_landscape::Real, const K: usize>(seed: u64) {
     }
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (hundreds of exact evaluations)")]
 #[test]
 fn batch_lanes_with_different_mixes_and_extreme_logits_are_bit_identical() {
     mixed_lanes_match_one::<f64, 4>(20);

@@ -1081,6 +1081,7 @@ fn exact_probe<const K: usize>(
 /// (with the same directions accepted before it) when the objective fails
 /// at some probe points.
 #[cfg_attr(miri, ignore = "too slow under Miri (exact probes of 41 directions)")]
+#[cfg_attr(miri, ignore = "too slow under Miri (batched exact probes)")]
 #[test]
 fn batched_exact_probe_is_bit_identical_to_one_point_at_a_time() {
     for (seed, tau, alpha) in [(3_u64, 0.0, 0.5), (4, 0.1, 2.0), (5, 0.01, 1e-3)] {
@@ -1217,6 +1218,7 @@ fn faulty_probe<const K: usize>(batched: bool, policy: &Policy) -> (String, Stri
 /// Interpolation through an `ExactBatch` (consecutive points in lanes) gives
 /// the one-point values bit for bit, `interpolate` and `interpolate_exact`
 /// alike, and the same error with the same points written before it.
+#[cfg_attr(miri, ignore = "too slow under Miri (batched exact probes)")]
 #[test]
 fn batched_interpolation_is_bit_identical_to_one_point_at_a_time() {
     let mdp = paper::mdp::<f64>();

@@ -187,6 +187,7 @@ fn compare<const S: usize, const A: usize>(
     }
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (worlds of up to 10^4 states)")]
 #[test]
 fn sparse_paper_world_equals_dense() {
     let dense = paper::mdp::<f64>();
@@ -213,6 +214,7 @@ fn sparse_paper_world_equals_dense() {
     compare(&dense, &sparse, 1);
 }
 
+#[cfg_attr(miri, ignore = "too slow under Miri (worlds of up to 10^4 states)")]
 #[test]
 fn sparse_stochastic_worlds_and_chain_equal_dense() {
     let cells = [
@@ -246,6 +248,7 @@ fn sparse_stochastic_worlds_and_chain_equal_dense() {
 
 /// Nested dissection keeps the factors of a grid small: fewer entries than
 /// the natural order's band, by a growing factor.
+#[cfg_attr(miri, ignore = "too slow under Miri (worlds of up to 10^4 states)")]
 #[test]
 fn nested_dissection_reduces_fill_on_grids() {
     for (k, at_least) in [(32, 2.0), (64, 3.0)] {
@@ -272,6 +275,7 @@ fn nested_dissection_reduces_fill_on_grids() {
 
 /// The exact gradient of a 1025-state world against central differences of
 /// the sparse objective, on 12 logits spread over the grid.
+#[cfg_attr(miri, ignore = "too slow under Miri (worlds of up to 10^4 states)")]
 #[test]
 fn sparse_gradient_matches_finite_differences() {
     let cells = [RewardCell::new(0, 31, 5.0), RewardCell::new(31, 0, 4.5)];
@@ -473,6 +477,7 @@ fn sparse_workspace_refuses_bad_input_and_changes_nothing() {
 }
 
 #[cfg(feature = "std")]
+#[cfg_attr(miri, ignore = "too slow under Miri (worlds of up to 10^4 states)")]
 #[test]
 fn owned_builders_and_index_len() {
     let cells = [RewardCell::new(0, 6, 5.0), RewardCell::new(6, 0, 4.5)];
@@ -493,6 +498,7 @@ fn owned_builders_and_index_len() {
 /// rewards, deterministic moves, γ = 0.99) against SuperLU's solve of the
 /// same system, computed independently by `benches/sparse/spsolve.py`
 /// (scipy 1.17.1, numpy 2.4.6).
+#[cfg_attr(miri, ignore = "too slow under Miri (worlds of up to 10^4 states)")]
 #[test]
 fn sparse_j_matches_superlu() {
     for (k, want) in [

@@ -1065,6 +1065,7 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(100))]
 
+        #[cfg_attr(miri, ignore = "too slow under Miri (grids of up to 10^4 vertices, proptest cases)")]
         #[test]
         fn fill_counter_matches_the_elimination_game(
             n in 1usize..40,
@@ -1158,6 +1159,10 @@ mod tests {
         );
     }
 
+    #[cfg_attr(
+        miri,
+        ignore = "too slow under Miri (grids of up to 10^4 vertices, proptest cases)"
+    )]
     #[test]
     fn trees_get_no_fill() {
         // A path: every fill-free order has nnz(L) = n - 1 (the natural one).
@@ -1189,6 +1194,10 @@ mod tests {
         }
     }
 
+    #[cfg_attr(
+        miri,
+        ignore = "too slow under Miri (grids of up to 10^4 vertices, proptest cases)"
+    )]
     #[test]
     fn large_grids_fill_near_george() {
         // 7.75 n log2 n is the leading term of George's count for his
@@ -1336,6 +1345,7 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
 
+        #[cfg_attr(miri, ignore = "too slow under Miri (grids of up to 10^4 vertices, proptest cases)")]
         #[test]
         fn random_graphs_give_permutations(
             n in 1usize..400,
