@@ -44,8 +44,26 @@ fn evaluate(mdp: SparseMdp<'_, f64, 2>, input: &Input) -> Option<(f64, Vec<f64>)
             }
             Err(e) => panic!("a valid MDP's plan failed: {e}"),
         };
+        // The documented protocol: a buffer shorter than the planning
+        // length is told the planning length; one of at least the planning
+        // length is told the exact length, which then suffices.
         let mut indices = vec![0u32; needed];
-        let plan = SparsePlan::new(mdp, ordering, &mut indices).expect("the reported length");
+        let needed = match SparsePlan::new(mdp, ordering, &mut indices) {
+            Ok(_) => needed,
+            Err(policy_landscape::Error::LengthMismatch {
+                expected, found, ..
+            }) => {
+                assert!(
+                    found >= planning,
+                    "a planning-length buffer is told the exact length"
+                );
+                assert!(expected > found);
+                expected
+            }
+            Err(e) => panic!("a valid MDP's plan failed: {e}"),
+        };
+        let mut indices = vec![0u32; needed];
+        let plan = SparsePlan::new(mdp, ordering, &mut indices).expect("the exact length");
         let n = mdp.states();
         let mut scalars = vec![0.0; plan.scalar_len()];
         let mut rows = vec![SoftmaxRow::default(); n];
