@@ -1137,7 +1137,10 @@ mod tests {
         csr(w * len, &edges)
     }
 
-    #[cfg_attr(miri, ignore = "too slow under Miri (grids of up to 10^4 vertices, proptest cases)")]
+    #[cfg_attr(
+        miri,
+        ignore = "too slow under Miri (grids of up to 10^4 vertices, proptest cases)"
+    )]
     #[test]
     fn strips_band_or_dissect() {
         // Narrow strips get a band: within 30% of the natural order (rows
@@ -1178,7 +1181,10 @@ mod tests {
         assert_eq!(fill(&ptr, &adj, &order(&ptr, &adj)), 299);
     }
 
-    #[cfg_attr(miri, ignore = "too slow under Miri (grids of up to 10^4 vertices, proptest cases)")]
+    #[cfg_attr(
+        miri,
+        ignore = "too slow under Miri (grids of up to 10^4 vertices, proptest cases)"
+    )]
     #[test]
     fn small_grids_fill_no_more_than_natural() {
         for k in 2..=24 {
