@@ -39,7 +39,7 @@ pub mod policy;
 pub mod probe;
 pub mod random;
 mod real;
-pub use lanes::Lane;
+pub use real::Lane;
 pub mod reinforce;
 pub mod stats;
 pub mod train;

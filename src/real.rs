@@ -57,7 +57,7 @@ pub(crate) use sealed::{PerScalar, ScalarMut};
 /// ```
 pub trait Real:
     sealed::Sealed
-    + crate::lanes::Lane<Self>
+    + Lane<Self>
     + Copy
     + Default
     + PartialEq
@@ -271,6 +271,174 @@ macro_rules! impl_real {
 
 impl_real!(f32, f32m, u32, F32);
 impl_real!(f64, f64m, u64, F64);
+
+// Lanes: one scalar, or `K` scalars side by side.
+//
+// The exact evaluator's kernels (assembly of `I - γ P_π`, its LU
+// factorisation and the solves) are written once over a lane type `V`:
+// `V = T` evaluates one parameter vector, `V = [T; K]` evaluates `K`
+// parameter vectors on the same MDP in one pass. Every lane operation is
+// the scalar operation applied to each lane, in the same order, so lane
+// `k` of a batched result is bit-identical to the one-vector result for the
+// same parameters; the compiler turns the loops over lanes into SIMD
+// instructions (stable Rust, no `unsafe`).
+
+mod lane_sealed {
+    /// Only scalars and arrays of scalars are lanes.
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+    impl<T: super::Real, const K: usize> Sealed for [T; K] {}
+}
+
+/// A value of one or more lanes of scalar `T`: `T` itself or `[T; K]`.
+///
+/// Sealed; implemented for `f32`, `f64` and `[T; K]` with `T: Real`.
+/// Used as the element type of the batched exact evaluator's storage.
+pub trait Lane<T>: lane_sealed::Sealed + Copy + Debug + PartialEq {
+    /// The number of lanes.
+    const WIDTH: usize;
+    /// Every lane set to `x`.
+    fn splat(x: T) -> Self;
+    /// `self[k] - a[k] * b[k]` in every lane.
+    fn sub_mul(self, a: Self, b: Self) -> Self;
+    /// `self[k] - w[k] * x` in every lane (`x` shared).
+    fn sub_mul_scalar(self, w: Self, x: T) -> Self;
+    /// `self[k] + a[k] * b[k]` in every lane.
+    fn add_mul(self, a: Self, b: Self) -> Self;
+    /// `self[k] + w[k] * x` in every lane (`x` shared).
+    fn add_mul_scalar(self, w: Self, x: T) -> Self;
+    /// `self[k] - b[k]` in every lane.
+    fn sub(self, b: Self) -> Self;
+    /// `self[k] * b[k]` in every lane.
+    fn mul(self, b: Self) -> Self;
+    /// `self[k] * x` in every lane.
+    fn mul_scalar(self, x: T) -> Self;
+    /// `1 / self[k]` in every lane.
+    fn recip(self) -> Self;
+    /// Whether `|self[k]| > tiny` in every lane (`false` for NaN).
+    fn all_abs_above(self, tiny: T) -> bool;
+}
+
+macro_rules! scalar_lane {
+    ($t:ty) => {
+        impl Lane<$t> for $t {
+            const WIDTH: usize = 1;
+            #[inline(always)]
+            fn splat(x: $t) -> Self {
+                x
+            }
+            #[inline(always)]
+            fn sub_mul(self, a: Self, b: Self) -> Self {
+                self - a * b
+            }
+            #[inline(always)]
+            fn sub_mul_scalar(self, w: Self, x: $t) -> Self {
+                self - w * x
+            }
+            #[inline(always)]
+            fn add_mul(self, a: Self, b: Self) -> Self {
+                self + a * b
+            }
+            #[inline(always)]
+            fn add_mul_scalar(self, w: Self, x: $t) -> Self {
+                self + w * x
+            }
+            #[inline(always)]
+            fn sub(self, b: Self) -> Self {
+                self - b
+            }
+            #[inline(always)]
+            fn mul(self, b: Self) -> Self {
+                self * b
+            }
+            #[inline(always)]
+            fn mul_scalar(self, x: $t) -> Self {
+                self * x
+            }
+            #[inline(always)]
+            fn recip(self) -> Self {
+                1.0 / self
+            }
+            #[inline(always)]
+            fn all_abs_above(self, tiny: $t) -> bool {
+                <$t as Real>::abs(self) > tiny
+            }
+        }
+    };
+}
+
+scalar_lane!(f32);
+scalar_lane!(f64);
+
+impl<T: Real, const K: usize> Lane<T> for [T; K] {
+    const WIDTH: usize = K;
+    #[inline(always)]
+    fn splat(x: T) -> Self {
+        [x; K]
+    }
+    #[inline(always)]
+    fn sub_mul(mut self, a: Self, b: Self) -> Self {
+        for ((s, a), b) in self.iter_mut().zip(a).zip(b) {
+            *s -= a * b;
+        }
+        self
+    }
+    #[inline(always)]
+    fn sub_mul_scalar(mut self, w: Self, x: T) -> Self {
+        for (s, w) in self.iter_mut().zip(w) {
+            *s -= w * x;
+        }
+        self
+    }
+    #[inline(always)]
+    fn add_mul(mut self, a: Self, b: Self) -> Self {
+        for ((s, a), b) in self.iter_mut().zip(a).zip(b) {
+            *s += a * b;
+        }
+        self
+    }
+    #[inline(always)]
+    fn add_mul_scalar(mut self, w: Self, x: T) -> Self {
+        for (s, w) in self.iter_mut().zip(w) {
+            *s += w * x;
+        }
+        self
+    }
+    #[inline(always)]
+    fn sub(mut self, b: Self) -> Self {
+        for (s, b) in self.iter_mut().zip(b) {
+            *s -= b;
+        }
+        self
+    }
+    #[inline(always)]
+    fn mul(mut self, b: Self) -> Self {
+        for (s, b) in self.iter_mut().zip(b) {
+            *s *= b;
+        }
+        self
+    }
+    #[inline(always)]
+    fn mul_scalar(mut self, x: T) -> Self {
+        for s in self.iter_mut() {
+            *s *= x;
+        }
+        self
+    }
+    #[inline(always)]
+    fn recip(mut self) -> Self {
+        for s in self.iter_mut() {
+            *s = T::ONE / *s;
+        }
+        self
+    }
+    #[inline(always)]
+    fn all_abs_above(self, tiny: T) -> bool {
+        // `&` rather than a short-circuit: no branch per lane.
+        self.iter().fold(true, |ok, &x| ok & (x.abs() > tiny))
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -13,9 +13,9 @@
 use core::marker::PhantomData;
 
 use crate::error::Result;
-use crate::lanes::Lane;
 use crate::linalg::schedule::{self, Index, LowerGraph, Pattern, PatternMut};
 use crate::mdp::TabularMdp;
+use crate::real::Lane;
 use crate::real::Real;
 
 /// Supports of a dense MDP: `[lo, hi)` of the next states of each `(s, a)`.

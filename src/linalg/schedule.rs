@@ -38,7 +38,7 @@
 )]
 
 use crate::error::{Error, Result};
-use crate::lanes::Lane;
+use crate::real::Lane;
 use crate::real::Real;
 
 /// "No parent" in the elimination tree.
