@@ -81,6 +81,20 @@ struct Sparse {
     start: Vec<f32>,
 }
 
+impl Sparse {
+    fn view(&self) -> policy_landscape::mdp::SparseMdp<'_, f32, 4> {
+        policy_landscape::mdp::SparseMdp::try_new(
+            &self.offsets,
+            &self.next,
+            &self.prob,
+            &self.rewards,
+            paper::mdp::<f32>().gamma(),
+            &self.start,
+        )
+        .unwrap()
+    }
+}
+
 fn paper_sparse() -> Sparse {
     let cells = [RewardCell::new(0, 4, 5.0), RewardCell::new(4, 0, 4.5)];
     let world = Gridworld::new(5, &cells);
@@ -106,15 +120,7 @@ fn paper_sparse() -> Sparse {
 
 fn host_report() -> Report {
     let s = paper_sparse();
-    let mdp = policy_landscape::mdp::SparseMdp::try_new(
-        &s.offsets,
-        &s.next,
-        &s.prob,
-        &s.rewards,
-        paper::mdp::<f32>().gamma(),
-        &s.start,
-    )
-    .unwrap();
+    let mdp = s.view();
     let mut storage = Box::new(check::Storage::new());
     check::run(mdp, &mut storage).expect("the check's inputs are valid")
 }
@@ -123,15 +129,7 @@ fn host_report() -> Report {
 #[test]
 fn firmware_storage_is_sized_exactly() {
     let s = paper_sparse();
-    let mdp = policy_landscape::mdp::SparseMdp::try_new(
-        &s.offsets,
-        &s.next,
-        &s.prob,
-        &s.rewards,
-        paper::mdp::<f32>().gamma(),
-        &s.start,
-    )
-    .unwrap();
+    let mdp = s.view();
     let mut indices = vec![0; check::INDEX_LEN - 1];
     let needed = match SparsePlan::new(mdp, Ordering::Natural, &mut indices) {
         Err(policy_landscape::Error::LengthMismatch { expected, .. }) => expected,
