@@ -1,0 +1,1 @@
+//! Drawing primitives (plotters, with an embedded font).
