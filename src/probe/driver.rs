@@ -135,6 +135,45 @@ pub fn probe_improving<T: Real, O: Objective<T>, const K: usize>(
     )
 }
 
+/// As [`probe()`], and calls `observe(index, D+, D−)` for every pair the
+/// accumulator accepted, in index order: the points of the paper's scatter
+/// plots (Fig. 1, 2, 4a, 7a), without the core keeping them.
+///
+/// # Errors
+///
+/// As [`probe()`]; `observe` has seen exactly the directions that stay in
+/// `acc`.
+///
+/// # Examples
+///
+/// ```
+/// use policy_landscape::probe::{self, Thresholds, from_fn};
+///
+/// // A maximum: every direction falls on both sides.
+/// let mut o = from_fn(|t: &[f64]| Ok(-(t[0] * t[0] + 2.0 * t[1] * t[1])));
+/// let theta0 = [0.0, 0.0];
+/// let mut acc = probe::start(&mut o, &theta0, 0.5, Thresholds::default())?;
+/// let mut pairs = Vec::new();
+/// let mut scratch = [0.0; 4];
+/// probe::probe_each(&mut o, &theta0, 3, 0..20, &mut scratch, &mut acc, |i, plus, minus| {
+///     pairs.push((i, plus, minus))
+/// })?;
+/// assert_eq!(pairs.len(), 20);
+/// assert!(pairs.iter().all(|&(_, p, m)| p < 0.0 && m < 0.0 && (p - m).abs() < 1e-12));
+/// # Ok::<(), policy_landscape::Error>(())
+/// ```
+pub fn probe_each<T: Real, O: Objective<T>>(
+    objective: &mut O,
+    theta0: &[T],
+    seed: u64,
+    indices: Range<u64>,
+    scratch: &mut [T],
+    acc: &mut Accumulator<T>,
+    observe: impl FnMut(u64, T, T),
+) -> Result<()> {
+    probe_observed(objective, theta0, seed, indices, scratch, acc, observe)
+}
+
 /// One point of the footnote-5 curvature series (paper Fig. 6): probes
 /// directions `0..directions` of `seed` around `theta0` with step `alpha`
 /// and default [`Thresholds`], and returns the `(∇O·d, dᵀHd)` of the

@@ -23,7 +23,7 @@ mod verdict;
 
 pub use accumulator::{Accumulator, GRADIENT_QUANTILES};
 pub use direction::direction_into;
-pub use driver::{improving_curvature, probe, probe_improving, start};
+pub use driver::{improving_curvature, probe, probe_each, probe_improving, start};
 pub use improving::{Improving, ProbedDirection, Side};
 pub use interpolate::{interpolate, interpolate_exact};
 pub use monitor::{CurvatureMonitor, CurvaturePoint, CurvatureSummary};
