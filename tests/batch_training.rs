@@ -113,7 +113,6 @@ fn lockstep<const K: usize>(
     miri,
     ignore = "too slow under Miri (2 x 12 runs of 300 exact updates)"
 )]
-#[cfg_attr(miri, ignore = "too slow under Miri (300 training steps in 12 lanes)")]
 #[test]
 fn lanes_follow_the_one_vector_trainer_bit_for_bit() {
     for config in [
@@ -136,6 +135,10 @@ fn lanes_follow_the_one_vector_trainer_bit_for_bit() {
     }
 }
 
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (18 updates of 4 lanes: minutes; the lanes' kernels run under Miri in exact_bits)"
+)]
 #[test]
 fn the_observer_stops_every_lane_after_the_same_update() {
     let config = TrainConfig::new(0.1, 300).tau(0.1).tau_decay(0.99);
@@ -147,6 +150,10 @@ fn the_observer_stops_every_lane_after_the_same_update() {
     assert!(outcomes.iter().all(|o| o.as_ref().unwrap().updates == 18));
 }
 
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (40 updates of 4 lanes: minutes; the lanes' kernels run under Miri in exact_bits)"
+)]
 #[test]
 fn a_failing_lane_stops_alone_with_the_one_vector_error() {
     let config = TrainConfig::new(0.1, 40).tau(0.1).tau_decay(0.99);

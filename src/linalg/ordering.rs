@@ -1083,40 +1083,58 @@ mod tests {
 
     #[test]
     fn orders_are_permutations() {
-        for n in [0, 1, 2, 3, 64, 65, 200] {
+        // Under Miri (about 10^4 times slower) the same shapes, smaller.
+        let miri = cfg!(miri);
+        let paths: &[usize] = if miri {
+            &[0, 1, 2, 3, 9]
+        } else {
+            &[0, 1, 2, 3, 64, 65, 200]
+        };
+        for &n in paths {
             let (ptr, adj) = path(n.max(1));
             let perm = order(&ptr, &adj);
             assert!(is_permutation(&perm), "path {n}");
         }
-        for k in [1, 2, 5, 8, 9, 20, 33] {
+        let grids: &[usize] = if miri {
+            &[1, 2, 5]
+        } else {
+            &[1, 2, 5, 8, 9, 20, 33]
+        };
+        for &k in grids {
             let (ptr, adj) = grid(k, true);
             assert!(is_permutation(&order(&ptr, &adj)), "grid {k}");
         }
         // Edgeless, a star, a clique, and two grids side by side.
-        let (ptr, adj) = csr(300, &[]);
+        let (edgeless, leaves, clique_size, side) = if miri {
+            (20, 20, 8, 4)
+        } else {
+            (300, 500, 90, 12)
+        };
+        let (ptr, adj) = csr(edgeless, &[]);
         assert!(is_permutation(&order(&ptr, &adj)));
-        let star: Vec<_> = (1..500).map(|v| (0, v)).collect();
-        let (ptr, adj) = csr(500, &star);
+        let star: Vec<_> = (1..leaves).map(|v| (0, v)).collect();
+        let (ptr, adj) = csr(leaves, &star);
         assert!(is_permutation(&order(&ptr, &adj)));
         let mut clique = Vec::new();
-        for a in 0..90 {
+        for a in 0..clique_size {
             for b in 0..a {
                 clique.push((a, b));
             }
         }
-        let (ptr, adj) = csr(90, &clique);
+        let (ptr, adj) = csr(clique_size, &clique);
         assert!(is_permutation(&order(&ptr, &adj)));
-        let (gp, ga) = grid(12, false);
+        let (gp, ga) = grid(side, false);
+        let cells = side * side;
         let mut edges = Vec::new();
-        for v in 0..144 {
+        for v in 0..cells {
             for &u in &ga[gp[v] as usize..gp[v + 1] as usize] {
                 if (u as usize) < v {
                     edges.push((v, u as usize));
-                    edges.push((v + 144, u as usize + 144));
+                    edges.push((v + cells, u as usize + cells));
                 }
             }
         }
-        let (ptr, adj) = csr(288, &edges);
+        let (ptr, adj) = csr(2 * cells, &edges);
         assert!(is_permutation(&order(&ptr, &adj)));
     }
 
@@ -1224,9 +1242,10 @@ mod tests {
 
     #[test]
     fn self_loops_and_duplicates_are_ignored() {
-        let (ptr, adj) = grid(40, false);
+        let k = if cfg!(miri) { 6 } else { 40 };
+        let (ptr, adj) = grid(k, false);
         let plain = order(&ptr, &adj);
-        let (ptr_loops, adj_loops) = grid(40, true);
+        let (ptr_loops, adj_loops) = grid(k, true);
         assert_eq!(order(&ptr_loops, &adj_loops), plain);
         // Every neighbour listed twice.
         let mut ptr2 = vec![0u32];
@@ -1242,7 +1261,7 @@ mod tests {
 
     #[test]
     fn deterministic() {
-        let (ptr, adj) = gridworld(40);
+        let (ptr, adj) = gridworld(if cfg!(miri) { 6 } else { 40 });
         let n = ptr.len() - 1;
         let mut first = vec![0; n];
         let mut second = vec![7; n];
