@@ -1311,3 +1311,70 @@ fn batched_interpolation_is_bit_identical_to_one_point_at_a_time() {
     assert_eq!(got_err, err);
     assert_eq!(bits(&got), bits(&want));
 }
+
+/// `probe_each` hands over exactly the pairs the accumulator took: the
+/// objective's own differences `O(θ0 ± αd) − O(θ0)` at the directions of
+/// `(seed, index)`, in index order, the same from a batched objective; and
+/// the accumulator is `probe`'s, bit for bit.
+#[cfg_attr(miri, ignore = "too slow under Miri (dozens of exact evaluations)")]
+#[test]
+fn probe_each_reports_every_accepted_pair() {
+    let mdp = paper::mdp::<f64>();
+    let mut policy = Policy::tabular_with_bias();
+    policy.init_like_torch(&mut Xoshiro256PlusPlus::seed_from_u64(5));
+    let theta0 = policy.params().to_vec();
+    let (alpha, seed, tau) = (0.3, 11, 0.01);
+    let mut ws = ExactWorkspace::new();
+    let mut batch = policy_landscape::ExactBatch::<f64, 26, 4, 4>::new();
+    let mut o = ExactObjective::with_batch(&mdp, policy.clone(), &mut ws, &mut batch, tau).unwrap();
+    let mut acc = probe::start(&mut o, &theta0, alpha, Thresholds::default()).unwrap();
+    let mut plain = acc.clone();
+    let mut pairs = Vec::new();
+    let mut scratch = vec![0.0; 2 * N_PARAMS];
+    probe::probe_each(
+        &mut o,
+        &theta0,
+        seed,
+        3..10,
+        &mut scratch,
+        &mut acc,
+        |i, p, m| pairs.push((i, p, m)),
+    )
+    .unwrap();
+    probe::probe(&mut o, &theta0, seed, 3..10, &mut scratch, &mut plain).unwrap();
+    assert_eq!(format!("{acc:?}"), format!("{plain:?}"));
+    assert_eq!(
+        pairs.iter().map(|p| p.0).collect::<Vec<_>>(),
+        (3..10).collect::<Vec<_>>()
+    );
+    let mut one = ExactWorkspace::new();
+    let base = one.objective(&mdp, &policy, tau).unwrap();
+    let mut d = vec![0.0; N_PARAMS];
+    for &(i, plus, minus) in &pairs {
+        direction_into(seed, i, &mut d).unwrap();
+        for (sign, got) in [(1.0, plus), (-1.0, minus)] {
+            let mut p = policy.clone();
+            for (t, (t0, di)) in p.params_mut().iter_mut().zip(theta0.iter().zip(&d)) {
+                *t = t0 + sign * alpha * di;
+            }
+            let want = one.objective(&mdp, &p, tau).unwrap() - base;
+            assert_eq!(got.to_bits(), want.to_bits(), "direction {i}, sign {sign}");
+        }
+    }
+    // An observer sees nothing of a failed call's rejected direction.
+    let mut bad = from_fn(|t: &[f64]| if t[0] > 0.5 { Ok(f64::NAN) } else { Ok(t[0]) });
+    let mut acc = probe::start(&mut bad, &[0.0, 0.0], 1.0, Thresholds::default()).unwrap();
+    let mut seen = 0;
+    let mut scratch = [0.0; 4];
+    let result = probe::probe_each(
+        &mut bad,
+        &[0.0, 0.0],
+        1,
+        0..50,
+        &mut scratch,
+        &mut acc,
+        |_, _, _| seen += 1,
+    );
+    assert!(result.is_err());
+    assert_eq!(seen, acc.count());
+}
