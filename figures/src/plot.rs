@@ -151,11 +151,21 @@ pub struct RefLine {
 impl RefLine {
     /// A horizontal line `y = at` with a legend label.
     pub fn horizontal(at: f64, label: impl Into<String>) -> Self {
-        Self { orientation: Orientation::Horizontal, at, label: label.into(), color: None }
+        Self {
+            orientation: Orientation::Horizontal,
+            at,
+            label: label.into(),
+            color: None,
+        }
     }
     /// A vertical line `x = at` with a legend label.
     pub fn vertical(at: f64, label: impl Into<String>) -> Self {
-        Self { orientation: Orientation::Vertical, at, label: label.into(), color: None }
+        Self {
+            orientation: Orientation::Vertical,
+            at,
+            label: label.into(),
+            color: None,
+        }
     }
 }
 
@@ -607,7 +617,11 @@ impl Panel {
 
 type Res = Result<(), PlotErrorKind>;
 
-fn draw_ref<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: PanelRef<'_>, raster: bool) -> Res {
+fn draw_ref<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    p: PanelRef<'_>,
+    raster: bool,
+) -> Res {
     area.fill(&WHITE)?;
     match p {
         PanelRef::Scatter(s) => xy::draw_scatter(area, s),
@@ -623,7 +637,12 @@ fn draw_ref<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: PanelRef<'_>, 
 pub fn ensure_fonts() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        for style in [FontStyle::Normal, FontStyle::Bold, FontStyle::Italic, FontStyle::Oblique] {
+        for style in [
+            FontStyle::Normal,
+            FontStyle::Bold,
+            FontStyle::Italic,
+            FontStyle::Oblique,
+        ] {
             // The font is a valid TTF; a failure would only leave text undrawn.
             let _ = plotters::style::register_font(
                 "sans-serif",
@@ -632,6 +651,23 @@ pub fn ensure_fonts() {
             );
         }
     });
+}
+
+/// The characters of `text` that the embedded font cannot draw (they would
+/// show as empty boxes); whitespace is never reported. The font covers Latin,
+/// Greek (θ, τ, σ, α, λ, Δ, …), sub- and superscript digits (θ₀, x²), ±, ×, −,
+/// ·, but not e.g. ∇, ᵀ, ‖ or letter subscripts (ᵢ).
+pub fn missing_glyphs(text: &str) -> Vec<char> {
+    use ab_glyph::Font;
+    let Ok(font) = ab_glyph::FontRef::try_from_slice(epaint_default_fonts::UBUNTU_LIGHT) else {
+        return text.chars().filter(|c| !c.is_whitespace()).collect();
+    };
+    let mut out: Vec<char> = text
+        .chars()
+        .filter(|&c| !c.is_whitespace() && font.glyph_id(c).0 == 0)
+        .collect();
+    out.dedup();
+    out
 }
 
 /// Draws a figure into a caller's drawing area (e.g. one cell of a bigger
@@ -643,7 +679,10 @@ pub fn draw_panel<DB: DrawingBackend>(
     raster: bool,
 ) -> Result<(), PlotError> {
     ensure_fonts();
-    draw_ref(area, panel.as_ref(), raster).map_err(|kind| PlotError { path: PathBuf::new(), kind })
+    draw_ref(area, panel.as_ref(), raster).map_err(|kind| PlotError {
+        path: PathBuf::new(),
+        kind,
+    })
 }
 
 enum Format {
@@ -652,7 +691,10 @@ enum Format {
 }
 
 enum Job<'a> {
-    Grid { cols: usize, panels: Vec<PanelRef<'a>> },
+    Grid {
+        cols: usize,
+        panels: Vec<PanelRef<'a>>,
+    },
     Row(&'a [Gridworld]),
 }
 
@@ -688,7 +730,10 @@ fn draw_job<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, job: &Job<'_>, ra
 }
 
 fn write_job(path: &Path, size: (u32, u32), job: Job<'_>) -> Result<(), PlotError> {
-    let err = |kind| PlotError { path: path.to_path_buf(), kind };
+    let err = |kind| PlotError {
+        path: path.to_path_buf(),
+        kind,
+    };
     ensure_fonts();
     let ext = path
         .extension()
@@ -731,32 +776,71 @@ fn write_job(path: &Path, size: (u32, u32), job: Job<'_>) -> Result<(), PlotErro
 
 /// Draws a [`Scatter`] into `path` (`.png` or `.svg`).
 pub fn scatter(path: impl AsRef<Path>, spec: &Scatter) -> Result<(), PlotError> {
-    write_job(path.as_ref(), spec.size, Job::Grid { cols: 1, panels: vec![PanelRef::Scatter(spec)] })
+    write_job(
+        path.as_ref(),
+        spec.size,
+        Job::Grid {
+            cols: 1,
+            panels: vec![PanelRef::Scatter(spec)],
+        },
+    )
 }
 
 /// Draws a [`Histogram`] into `path` (`.png` or `.svg`).
 pub fn histogram(path: impl AsRef<Path>, spec: &Histogram) -> Result<(), PlotError> {
-    write_job(path.as_ref(), spec.size, Job::Grid { cols: 1, panels: vec![PanelRef::Histogram(spec)] })
+    write_job(
+        path.as_ref(),
+        spec.size,
+        Job::Grid {
+            cols: 1,
+            panels: vec![PanelRef::Histogram(spec)],
+        },
+    )
 }
 
 /// Draws a [`Lines`] chart into `path` (`.png` or `.svg`).
 pub fn lines(path: impl AsRef<Path>, spec: &Lines) -> Result<(), PlotError> {
-    write_job(path.as_ref(), spec.size, Job::Grid { cols: 1, panels: vec![PanelRef::Lines(spec)] })
+    write_job(
+        path.as_ref(),
+        spec.size,
+        Job::Grid {
+            cols: 1,
+            panels: vec![PanelRef::Lines(spec)],
+        },
+    )
 }
 
 /// Draws a [`Heatmap`] into `path` (`.png` or `.svg`).
 pub fn heatmap(path: impl AsRef<Path>, spec: &Heatmap) -> Result<(), PlotError> {
-    write_job(path.as_ref(), spec.size, Job::Grid { cols: 1, panels: vec![PanelRef::Heatmap(spec)] })
+    write_job(
+        path.as_ref(),
+        spec.size,
+        Job::Grid {
+            cols: 1,
+            panels: vec![PanelRef::Heatmap(spec)],
+        },
+    )
 }
 
 /// Draws a [`Contour`] into `path` (`.png` or `.svg`).
 pub fn contour(path: impl AsRef<Path>, spec: &Contour) -> Result<(), PlotError> {
-    write_job(path.as_ref(), spec.size, Job::Grid { cols: 1, panels: vec![PanelRef::Contour(spec)] })
+    write_job(
+        path.as_ref(),
+        spec.size,
+        Job::Grid {
+            cols: 1,
+            panels: vec![PanelRef::Contour(spec)],
+        },
+    )
 }
 
 /// Draws a [`Gridworld`] into `path` (`.png` or `.svg`).
 pub fn gridworld(path: impl AsRef<Path>, spec: &Gridworld) -> Result<(), PlotError> {
-    write_job(path.as_ref(), spec.size, Job::Row(std::slice::from_ref(spec)))
+    write_job(
+        path.as_ref(),
+        spec.size,
+        Job::Row(std::slice::from_ref(spec)),
+    )
 }
 
 /// Draws several [`Gridworld`]s side by side in one image (e.g. θ_sub and
@@ -792,6 +876,9 @@ pub fn panels(
     write_job(
         path,
         (width, height),
-        Job::Grid { cols, panels: panels.iter().map(Panel::as_ref).collect() },
+        Job::Grid {
+            cols,
+            panels: panels.iter().map(Panel::as_ref).collect(),
+        },
     )
 }

@@ -10,22 +10,36 @@ use super::{Gridworld, PlotErrorKind, Res, Rgb};
 const ARROW: RGBColor = RGBColor(0, 60, 130);
 
 fn reward_text(r: f64) -> String {
-    if r > 0.0 { format!("+{}", fmt_num(r)) } else { fmt_num(r) }
+    if r > 0.0 {
+        format!("+{}", fmt_num(r))
+    } else {
+        fmt_num(r)
+    }
 }
 
 pub(crate) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Gridworld) -> Res {
     let n = s.n;
     if n == 0 || n > 256 {
-        return Err(PlotErrorKind::InvalidSpec(format!("gridworld side {n} (expected 1 to 256)")));
+        return Err(PlotErrorKind::InvalidSpec(format!(
+            "gridworld side {n} (expected 1 to 256)"
+        )));
     }
     if !s.policy.is_empty() && s.policy.len() != n * n {
-        return Err(PlotErrorKind::InvalidSpec(format!("{} policy cells for a {n}×{n} grid", s.policy.len())));
+        return Err(PlotErrorKind::InvalidSpec(format!(
+            "{} policy cells for a {n}×{n} grid",
+            s.policy.len()
+        )));
     }
     if let Some(r) = s.rewards.iter().find(|r| r.row >= n || r.col >= n) {
-        return Err(PlotErrorKind::InvalidSpec(format!("reward cell ({}, {}) outside the {n}×{n} grid", r.row, r.col)));
+        return Err(PlotErrorKind::InvalidSpec(format!(
+            "reward cell ({}, {}) outside the {n}×{n} grid",
+            r.row, r.col
+        )));
     }
     if let Some((r, c)) = s.start.filter(|&(r, c)| r >= n || c >= n) {
-        return Err(PlotErrorKind::InvalidSpec(format!("start cell ({r}, {c}) outside the {n}×{n} grid")));
+        return Err(PlotErrorKind::InvalidSpec(format!(
+            "start cell ({r}, {c}) outside the {n}×{n} grid"
+        )));
     }
     let area = frame(root, &s.title, &s.caption)?;
     let (w, h) = area.dim_in_pixel();
@@ -33,32 +47,66 @@ pub(crate) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Gridwo
     let (x0, y0) = ((w as i32 - side) / 2, (h as i32 - side) / 2);
     let cell = f64::from(side) / n as f64;
     let at = |k: usize| (k as f64 * cell).round() as i32;
-    let max_r = s.rewards.iter().map(|r| r.reward.abs()).filter(|r| r.is_finite()).fold(0.0f64, f64::max);
+    let max_r = s
+        .rewards
+        .iter()
+        .map(|r| r.reward.abs())
+        .filter(|r| r.is_finite())
+        .fold(0.0f64, f64::max);
     let fs = (cell * 0.2).clamp(12.0, 22.0);
     for row in 0..n {
         for col in 0..n {
-            let (cx0, cy0, cx1, cy1) = (x0 + at(col), y0 + at(row), x0 + at(col + 1), y0 + at(row + 1));
-            let reward = s.rewards.iter().rev().find(|r| r.row == row && r.col == col).map(|r| r.reward);
+            let (cx0, cy0, cx1, cy1) = (
+                x0 + at(col),
+                y0 + at(row),
+                x0 + at(col + 1),
+                y0 + at(row + 1),
+            );
+            let reward = s
+                .rewards
+                .iter()
+                .rev()
+                .find(|r| r.row == row && r.col == col)
+                .map(|r| r.reward);
             let fill = match reward.filter(|r| r.is_finite() && *r != 0.0) {
                 Some(r) => {
-                    let tint = if r > 0.0 { Rgb(0, 158, 115) } else { Rgb(213, 94, 0) };
-                    let t = if max_r > 0.0 { 0.15 + 0.35 * r.abs() / max_r } else { 0.3 };
+                    let tint = if r > 0.0 {
+                        Rgb(0, 158, 115)
+                    } else {
+                        Rgb(213, 94, 0)
+                    };
+                    let t = if max_r > 0.0 {
+                        0.15 + 0.35 * r.abs() / max_r
+                    } else {
+                        0.3
+                    };
                     Rgb(255, 255, 255).lerp(tint, t)
                 }
                 None => Rgb(255, 255, 255),
             };
             area.draw(&Rectangle::new([(cx0, cy0), (cx1, cy1)], fill.c().filled()))?;
-            area.draw(&Rectangle::new([(cx0, cy0), (cx1, cy1)], RGBColor(150, 150, 150).stroke_width(1)))?;
+            area.draw(&Rectangle::new(
+                [(cx0, cy0), (cx1, cy1)],
+                RGBColor(150, 150, 150).stroke_width(1),
+            ))?;
             let policy = s.policy.get(row * n + col).copied().flatten();
             if s.start == Some((row, col)) {
-                area.draw_text("S", &font(fs * 1.1).pos(Pos::new(HPos::Left, VPos::Top)), (cx0 + 6, cy0 + 5))?;
+                area.draw_text(
+                    "S",
+                    &font(fs * 1.1).pos(Pos::new(HPos::Left, VPos::Top)),
+                    (cx0 + 6, cy0 + 5),
+                )?;
             }
             if let Some(r) = reward {
                 let t = reward_text(r);
                 if policy.is_none() {
                     area.draw_text(&t, &centred(fs * 1.3), ((cx0 + cx1) / 2, (cy0 + cy1) / 2))?;
                 } else {
-                    area.draw_text(&t, &font(fs).pos(Pos::new(HPos::Right, VPos::Top)), (cx1 - 6, cy0 + 5))?;
+                    area.draw_text(
+                        &t,
+                        &font(fs).pos(Pos::new(HPos::Right, VPos::Top)),
+                        (cx1 - 6, cy0 + 5),
+                    )?;
                 }
             }
             if let Some(p) = policy {
@@ -66,12 +114,20 @@ pub(crate) fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Gridwo
             }
         }
     }
-    area.draw(&Rectangle::new([(x0, y0), (x0 + side, y0 + side)], BLACK.stroke_width(2)))?;
+    area.draw(&Rectangle::new(
+        [(x0, y0), (x0 + side, y0 + side)],
+        BLACK.stroke_width(2),
+    ))?;
     Ok(())
 }
 
 /// Arrows LEFT, RIGHT, UP, DOWN from the centre, length and opacity growing with the probability.
-fn arrows<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, (cx, cy): (i32, i32), cell: f64, p: [f64; 4]) -> Res {
+fn arrows<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (cx, cy): (i32, i32),
+    cell: f64,
+    p: [f64; 4],
+) -> Res {
     const DIRS: [(f64, f64); 4] = [(-1.0, 0.0), (1.0, 0.0), (0.0, -1.0), (0.0, 1.0)];
     let width = (cell / 35.0).clamp(2.0, 5.0) as u32;
     for (d, &pr) in DIRS.iter().zip(&p) {
@@ -88,10 +144,17 @@ fn arrows<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, (cx, cy): (i32, i32
         let perp = (-d.1, d.0);
         let i = |p: (f64, f64)| (p.0.round() as i32, p.1.round() as i32);
         if len - head > 1.0 {
-            area.draw(&PathElement::new(vec![(cx, cy), i(back)], c.stroke_width(width)))?;
+            area.draw(&PathElement::new(
+                vec![(cx, cy), i(back)],
+                c.stroke_width(width),
+            ))?;
         }
         let hw = head * 0.6;
-        let tri = vec![i(tip), i((back.0 + perp.0 * hw, back.1 + perp.1 * hw)), i((back.0 - perp.0 * hw, back.1 - perp.1 * hw))];
+        let tri = vec![
+            i(tip),
+            i((back.0 + perp.0 * hw, back.1 + perp.1 * hw)),
+            i((back.0 - perp.0 * hw, back.1 - perp.1 * hw)),
+        ];
         area.draw(&Polygon::new(tri, c.filled()))?;
     }
     area.draw(&Circle::new((cx, cy), 2, RGBColor(60, 60, 60).filled()))?;

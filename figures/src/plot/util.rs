@@ -31,11 +31,18 @@ pub(crate) fn centred(px: f64) -> TextStyle<'static> {
 }
 
 pub(crate) fn text_w<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: &str, px: f64) -> u32 {
-    area.estimate_text_size(s, &font(px)).map(|(w, _)| w).unwrap_or((s.chars().count() as f64 * px * 0.55) as u32)
+    area.estimate_text_size(s, &font(px))
+        .map(|(w, _)| w)
+        .unwrap_or((s.chars().count() as f64 * px * 0.55) as u32)
 }
 
 /// The largest font size ≤ `px` (≥ 10) at which `s` is at most `w` pixels wide.
-pub(crate) fn fit_px<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: &str, px: f64, w: u32) -> f64 {
+pub(crate) fn fit_px<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: &str,
+    px: f64,
+    w: u32,
+) -> f64 {
     let mut p = px;
     while p > 10.0 && text_w(area, s, p) > w {
         p -= 1.0;
@@ -77,10 +84,12 @@ fn trim_zeros(s: &str) -> String {
 
 /// The extent of the finite values, `None` if there are none.
 pub(crate) fn extent(vals: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
-    vals.into_iter().filter(|v| v.is_finite()).fold(None, |acc, v| match acc {
-        None => Some((v, v)),
-        Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
-    })
+    vals.into_iter()
+        .filter(|v| v.is_finite())
+        .fold(None, |acc, v| match acc {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+        })
 }
 
 pub(crate) fn union(a: Option<(f64, f64)>, b: Option<(f64, f64)>) -> Option<(f64, f64)> {
@@ -99,7 +108,11 @@ pub(crate) fn padded(r: Option<(f64, f64)>, frac: f64, log: bool) -> (f64, f64) 
             Some((lo, hi)) if lo > 0.0 && hi > 0.0 => (lo.log10(), hi.log10()),
             _ => (0.0, 1.0),
         };
-        let (lo, hi) = if hi - lo < 1e-9 { (lo - 0.5, hi + 0.5) } else { (lo, hi) };
+        let (lo, hi) = if hi - lo < 1e-9 {
+            (lo - 0.5, hi + 0.5)
+        } else {
+            (lo, hi)
+        };
         let p = (hi - lo) * frac;
         return (10f64.powf(lo - p), 10f64.powf(hi + p));
     }
@@ -115,11 +128,19 @@ pub(crate) fn padded(r: Option<(f64, f64)>, frac: f64, log: bool) -> (f64, f64) 
 }
 
 /// A checked caller range: finite, increasing (positive on a log axis).
-pub(crate) fn given_range(r: Option<(f64, f64)>, log: bool, what: &str) -> Result<Option<(f64, f64)>, PlotErrorKind> {
+pub(crate) fn given_range(
+    r: Option<(f64, f64)>,
+    log: bool,
+    what: &str,
+) -> Result<Option<(f64, f64)>, PlotErrorKind> {
     match r {
         None => Ok(None),
-        Some((lo, hi)) if lo.is_finite() && hi.is_finite() && lo < hi && (!log || lo > 0.0) => Ok(Some((lo, hi))),
-        Some((lo, hi)) => Err(PlotErrorKind::InvalidSpec(format!("{what} range ({lo}, {hi})"))),
+        Some((lo, hi)) if lo.is_finite() && hi.is_finite() && lo < hi && (!log || lo > 0.0) => {
+            Ok(Some((lo, hi)))
+        }
+        Some((lo, hi)) => Err(PlotErrorKind::InvalidSpec(format!(
+            "{what} range ({lo}, {hi})"
+        ))),
     }
 }
 
@@ -146,7 +167,11 @@ pub(crate) fn frame<DB: DrawingBackend>(
         let (r, bottom) = rest.split_vertically((h as i32 - ch).max(1));
         for (k, line) in lines.iter().enumerate() {
             let px = fit_px(&bottom, line, CAPTION_PX, w.saturating_sub(20));
-            bottom.draw_text(line, &centred(px), (w as i32 / 2, 4 + k as i32 * lh + lh / 2))?;
+            bottom.draw_text(
+                line,
+                &centred(px),
+                (w as i32 / 2, 4 + k as i32 * lh + lh / 2),
+            )?;
         }
         rest = r;
     }
@@ -170,7 +195,12 @@ pub(crate) fn auto_legend(pos: LegendPos, frac: impl Iterator<Item = (f64, f64)>
         n[2] += usize::from(bottom && right);
         n[3] += usize::from(bottom && left);
     }
-    let order = [LegendPos::UpperRight, LegendPos::UpperLeft, LegendPos::LowerRight, LegendPos::LowerLeft];
+    let order = [
+        LegendPos::UpperRight,
+        LegendPos::UpperLeft,
+        LegendPos::LowerRight,
+        LegendPos::LowerLeft,
+    ];
     let best = (0..4).min_by_key(|&k| n[k]).unwrap_or(0);
     order[best]
 }
@@ -188,9 +218,19 @@ pub(crate) fn series_label_pos(p: LegendPos) -> SeriesLabelPosition {
 #[derive(Clone, Copy)]
 pub(crate) enum GlyphKind {
     /// A marker of radius `r` centred on the point; `edge`: an outline colour.
-    Marker { m: Marker, r: i32, fill: RGBAColor, edge: Option<RGBColor> },
+    Marker {
+        m: Marker,
+        r: i32,
+        fill: RGBAColor,
+        edge: Option<RGBColor>,
+    },
     /// A legend entry: a line (solid or dashed, width 0: none) with an optional marker.
-    LegendLine { color: RGBColor, width: u32, dashed: bool, marker: Option<(Marker, i32)> },
+    LegendLine {
+        color: RGBColor,
+        width: u32,
+        dash: Option<(u32, u32)>,
+        marker: Option<(Marker, i32)>,
+    },
     /// A legend entry: a filled box.
     LegendBox { fill: RGBAColor, edge: RGBColor },
     /// A legend entry: a vertical tick.
@@ -222,8 +262,16 @@ fn marker_on<DB: DrawingBackend>(
     fill: RGBAColor,
     edge: Option<RGBColor>,
 ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
-    let fs = ShapeStyle { color: fill, filled: true, stroke_width: 1 };
-    let es = edge.map(|e| ShapeStyle { color: e.to_rgba(), filled: false, stroke_width: 1 });
+    let fs = ShapeStyle {
+        color: fill,
+        filled: true,
+        stroke_width: 1,
+    };
+    let es = edge.map(|e| ShapeStyle {
+        color: e.to_rgba(),
+        filled: false,
+        stroke_width: 1,
+    });
     match m {
         Marker::Circle => {
             b.draw_circle((x, y), r as u32, &fs, true)?;
@@ -249,7 +297,11 @@ fn marker_on<DB: DrawingBackend>(
         }
         Marker::Cross => {
             let s = (f64::from(r) * 0.8) as i32;
-            let st = ShapeStyle { color: fill, filled: false, stroke_width: 2 };
+            let st = ShapeStyle {
+                color: fill,
+                filled: false,
+                stroke_width: 2,
+            };
             b.draw_line((x - s, y - s), (x + s, y + s), &st)?;
             b.draw_line((x - s, y + s), (x + s, y - s), &st)?;
         }
@@ -258,14 +310,21 @@ fn marker_on<DB: DrawingBackend>(
 }
 
 fn polygon_pts((x, y): BackendCoord, m: Marker, r: f64) -> Vec<BackendCoord> {
-    let (n, inner) = if m == Marker::Star { (10, 0.45) } else { (3, 1.0) };
+    let (n, inner) = if m == Marker::Star {
+        (10, 0.45)
+    } else {
+        (3, 1.0)
+    };
     let r = if m == Marker::Star { r * 1.3 } else { r * 1.15 };
     (0..n)
         .map(|k| {
             let a = -std::f64::consts::FRAC_PI_2 + k as f64 * std::f64::consts::TAU / f64::from(n);
             let rr = if k % 2 == 1 { r * inner } else { r };
             let dy = if m == Marker::Triangle { r * 0.2 } else { 0.0 };
-            (x + (rr * a.cos()).round() as i32, y + (rr * a.sin() + dy).round() as i32)
+            (
+                x + (rr * a.cos()).round() as i32,
+                y + (rr * a.sin() + dy).round() as i32,
+            )
         })
         .collect()
 }
@@ -277,18 +336,30 @@ impl<C, DB: DrawingBackend> Drawable<DB> for Glyph<C> {
         b: &mut DB,
         _: (u32, u32),
     ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
-        let Some((x, y)) = pos.next() else { return Ok(()) };
+        let Some((x, y)) = pos.next() else {
+            return Ok(());
+        };
         match self.kind {
             GlyphKind::Marker { m, r, fill, edge } => marker_on(b, (x, y), m, r, fill, edge)?,
-            GlyphKind::LegendLine { color, width, dashed, marker } => {
-                let st = ShapeStyle { color: color.to_rgba(), filled: false, stroke_width: width };
+            GlyphKind::LegendLine {
+                color,
+                width,
+                dash,
+                marker,
+            } => {
+                let st = ShapeStyle {
+                    color: color.to_rgba(),
+                    filled: false,
+                    stroke_width: width,
+                };
                 let x1 = x + LEGEND_GLYPH_W - 6;
                 if width > 0 {
-                    if dashed {
+                    if let Some((on, off)) = dash {
+                        let (on, off) = (on.max(1) as i32, off as i32);
                         let mut s = x;
                         while s < x1 {
-                            b.draw_line((s, y), ((s + 7).min(x1), y), &st)?;
-                            s += 11;
+                            b.draw_line((s, y), ((s + on).min(x1), y), &st)?;
+                            s += on + off;
                         }
                     } else {
                         b.draw_line((x, y), (x1, y), &st)?;
@@ -300,11 +371,33 @@ impl<C, DB: DrawingBackend> Drawable<DB> for Glyph<C> {
             }
             GlyphKind::LegendBox { fill, edge } => {
                 let (x0, x1) = (x + 2, x + LEGEND_GLYPH_W - 8);
-                b.draw_rect((x0, y - 7), (x1, y + 7), &ShapeStyle { color: fill, filled: true, stroke_width: 1 }, true)?;
-                b.draw_rect((x0, y - 7), (x1, y + 7), &ShapeStyle { color: edge.to_rgba(), filled: false, stroke_width: 2 }, false)?;
+                b.draw_rect(
+                    (x0, y - 7),
+                    (x1, y + 7),
+                    &ShapeStyle {
+                        color: fill,
+                        filled: true,
+                        stroke_width: 1,
+                    },
+                    true,
+                )?;
+                b.draw_rect(
+                    (x0, y - 7),
+                    (x1, y + 7),
+                    &ShapeStyle {
+                        color: edge.to_rgba(),
+                        filled: false,
+                        stroke_width: 2,
+                    },
+                    false,
+                )?;
             }
             GlyphKind::LegendTick { color } => {
-                let st = ShapeStyle { color: color.to_rgba(), filled: false, stroke_width: 2 };
+                let st = ShapeStyle {
+                    color: color.to_rgba(),
+                    filled: false,
+                    stroke_width: 2,
+                };
                 let xm = x + LEGEND_GLYPH_W / 2 - 3;
                 b.draw_line((xm, y - 9), (xm, y + 9), &st)?;
             }
@@ -328,14 +421,20 @@ pub(crate) fn colorbar<DB: DrawingBackend>(
     let h = (y1 - y0).max(1);
     for py in y0..y1 {
         let t = f64::from(y1 - 1 - py) / f64::from((h - 1).max(1));
-        area.draw(&Rectangle::new([(x0, py), (x1, py + 1)], cmap.at(t).c().filled()))?;
+        area.draw(&Rectangle::new(
+            [(x0, py), (x1, py + 1)],
+            cmap.at(t).c().filled(),
+        ))?;
     }
     area.draw(&Rectangle::new([(x0, y0), (x1, y1)], BLACK.stroke_width(1)))?;
     let to_y = |v: f64| y1 - ((v - lo) / (hi - lo) * f64::from(h)).round() as i32;
     for &m in marks {
         if m.is_finite() && m >= lo && m <= hi {
             let y = to_y(m);
-            area.draw(&PathElement::new(vec![(x0, y), (x1, y)], BLACK.mix(0.6).stroke_width(1)))?;
+            area.draw(&PathElement::new(
+                vec![(x0, y), (x1, y)],
+                BLACK.mix(0.6).stroke_width(1),
+            ))?;
         }
     }
     let axis: RangedCoordf64 = (lo..hi).into();
@@ -343,23 +442,39 @@ pub(crate) fn colorbar<DB: DrawingBackend>(
     let mut maxw = 0;
     for v in axis.key_points(6usize) {
         let y = to_y(v);
-        area.draw(&PathElement::new(vec![(x1, y), (x1 + 5, y)], BLACK.stroke_width(1)))?;
+        area.draw(&PathElement::new(
+            vec![(x1, y), (x1 + 5, y)],
+            BLACK.stroke_width(1),
+        ))?;
         let s = fmt_num(v);
         maxw = maxw.max(text_w(area, &s, TICK_PX) as i32);
         area.draw_text(&s, &style, (x1 + 8, y))?;
     }
     if !label.is_empty() {
-        let st = centred(AXIS_PX).transform(FontTransform::Rotate90);
-        area.draw_text(label, &st, (x1 + 8 + maxw + 10 + (AXIS_PX * 0.6) as i32, (y0 + y1) / 2))?;
+        let st = centred(AXIS_PX).transform(FontTransform::Rotate270);
+        area.draw_text(
+            label,
+            &st,
+            (x1 + 8 + maxw + 10 + (AXIS_PX * 0.6) as i32, (y0 + y1) / 2),
+        )?;
     }
     Ok(())
 }
 
 /// The part of the segment `a`–`b` inside the rectangle (Liang–Barsky).
-pub(crate) fn clip(a: (f64, f64), b: (f64, f64), (x0, y0, x1, y1): (f64, f64, f64, f64)) -> Option<((f64, f64), (f64, f64))> {
+pub(crate) fn clip(
+    a: (f64, f64),
+    b: (f64, f64),
+    (x0, y0, x1, y1): (f64, f64, f64, f64),
+) -> Option<((f64, f64), (f64, f64))> {
     let (dx, dy) = (b.0 - a.0, b.1 - a.1);
     let (mut t0, mut t1) = (0.0f64, 1.0f64);
-    for (p, q) in [(-dx, a.0 - x0), (dx, x1 - a.0), (-dy, a.1 - y0), (dy, y1 - a.1)] {
+    for (p, q) in [
+        (-dx, a.0 - x0),
+        (dx, x1 - a.0),
+        (-dy, a.1 - y0),
+        (dy, y1 - a.1),
+    ] {
         if p == 0.0 {
             if q < 0.0 {
                 return None;
@@ -373,12 +488,24 @@ pub(crate) fn clip(a: (f64, f64), b: (f64, f64), (x0, y0, x1, y1): (f64, f64, f6
             }
         }
     }
-    (t0 <= t1).then(|| ((a.0 + t0 * dx, a.1 + t0 * dy), (a.0 + t1 * dx, a.1 + t1 * dy)))
+    (t0 <= t1).then(|| {
+        (
+            (a.0 + t0 * dx, a.1 + t0 * dy),
+            (a.0 + t1 * dx, a.1 + t1 * dy),
+        )
+    })
 }
 
 pub(crate) fn write_png(path: &Path, (w, h): (u32, u32), rgb: &[u8]) -> Res {
-    image::save_buffer_with_format(path, rgb, w, h, image::ColorType::Rgb8, image::ImageFormat::Png)
-        .map_err(|e| PlotErrorKind::Backend(e.to_string()))
+    image::save_buffer_with_format(
+        path,
+        rgb,
+        w,
+        h,
+        image::ColorType::Rgb8,
+        image::ImageFormat::Png,
+    )
+    .map_err(|e| PlotErrorKind::Backend(e.to_string()))
 }
 
 pub(crate) fn rgb(c: Rgb) -> RGBColor {

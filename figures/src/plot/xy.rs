@@ -8,10 +8,13 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use super::util::{
-    AXIS_PX, GlyphKind, Glyph, LEGEND_GLYPH_W, LEGEND_PX, TICK_PX, auto_legend, extent, fmt_num, font, frame,
-    given_range, padded, rgb, series_label_pos, text_w, union,
+    AXIS_PX, Glyph, GlyphKind, LEGEND_GLYPH_W, LEGEND_PX, TICK_PX, auto_legend, extent, fmt_num,
+    font, frame, given_range, padded, rgb, series_label_pos, text_w, union,
 };
-use super::{LegendPos, Lines, Marker, Orientation, PlotErrorKind, RefBand, RefLine, Res, Rgb, Scatter, palette};
+use super::{
+    LegendPos, Lines, Marker, Orientation, PlotErrorKind, RefBand, RefLine, Res, Rgb, Scatter,
+    palette,
+};
 
 /// A coordinate axis over `f64` (linear or logarithmic).
 pub(crate) trait Axis: Ranged<ValueType = f64> + ValueFormatter<f64> + 'static {}
@@ -35,13 +38,26 @@ pub(crate) fn x_area_h(has_label: bool) -> i32 {
     TICK_PX as i32 + 14 + if has_label { AXIS_PX as i32 + 14 } else { 0 }
 }
 
-pub(crate) fn y_area_w<DB: DrawingBackend, Y: Axis>(area: &DrawingArea<DB, Shift>, y: &Y, has_label: bool) -> i32 {
-    let w = y.key_points(N_LABELS).iter().map(|v| text_w(area, &fmt_num(*v), TICK_PX)).max().unwrap_or(20) as i32;
+pub(crate) fn y_area_w<DB: DrawingBackend, Y: Axis>(
+    area: &DrawingArea<DB, Shift>,
+    y: &Y,
+    has_label: bool,
+) -> i32 {
+    let w = y
+        .key_points(N_LABELS)
+        .iter()
+        .map(|v| text_w(area, &fmt_num(*v), TICK_PX))
+        .max()
+        .unwrap_or(20) as i32;
     w + 16 + if has_label { AXIS_PX as i32 + 14 } else { 0 }
 }
 
 /// The plotting area's size for a chart built by [`build_chart`] in `area`.
-pub(crate) fn plot_dims<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, y_w: i32, has_x_label: bool) -> (f64, f64) {
+pub(crate) fn plot_dims<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    y_w: i32,
+    has_x_label: bool,
+) -> (f64, f64) {
     let (w, h) = area.dim_in_pixel();
     let pw = w as i32 - MARGIN_LEFT - MARGIN_RIGHT - y_w;
     let ph = h as i32 - MARGIN_TOP - MARGIN_BOTTOM - x_area_h(has_x_label);
@@ -89,7 +105,11 @@ pub(crate) fn build_chart<'a, DB: DrawingBackend, X: Axis, Y: Axis>(
 }
 
 /// The legend, if any entry has a label.
-pub(crate) fn legend<'a, DB: DrawingBackend + 'a, X: Axis, Y: Axis>(chart: &mut Chart<'a, DB, X, Y>, pos: LegendPos, any: bool) -> Res {
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a, X: Axis, Y: Axis>(
+    chart: &mut Chart<'a, DB, X, Y>,
+    pos: LegendPos,
+    any: bool,
+) -> Res {
     if !any || pos == LegendPos::Hidden {
         return Ok(());
     }
@@ -106,7 +126,11 @@ pub(crate) fn legend<'a, DB: DrawingBackend + 'a, X: Axis, Y: Axis>(chart: &mut 
 }
 
 /// A legend-only entry (nothing drawn in the plot).
-pub(crate) fn legend_entry<'a, DB: DrawingBackend + 'a, X: Axis, Y: Axis>(chart: &mut Chart<'a, DB, X, Y>, label: &str, kind: GlyphKind) -> Res {
+pub(crate) fn legend_entry<'a, DB: DrawingBackend + 'a, X: Axis, Y: Axis>(
+    chart: &mut Chart<'a, DB, X, Y>,
+    label: &str,
+    kind: GlyphKind,
+) -> Res {
     chart
         .draw_series(std::iter::empty::<Glyph<(f64, f64)>>())?
         .label(label)
@@ -116,26 +140,43 @@ pub(crate) fn legend_entry<'a, DB: DrawingBackend + 'a, X: Axis, Y: Axis>(chart:
 
 const REF_GREY: Rgb = Rgb(70, 70, 70);
 
-pub(crate) fn draw_ref_bands<'a, DB: DrawingBackend + 'a, X: Axis, Y: Axis>(chart: &mut Chart<'a, DB, X, Y>,
+pub(crate) fn draw_ref_bands<'a, DB: DrawingBackend + 'a, X: Axis, Y: Axis>(
+    chart: &mut Chart<'a, DB, X, Y>,
     bands: &[RefBand],
     (xr, yr): ((f64, f64), (f64, f64)),
 ) -> Res {
-    for b in bands.iter().filter(|b| b.lo.is_finite() && b.hi.is_finite()) {
+    for b in bands
+        .iter()
+        .filter(|b| b.lo.is_finite() && b.hi.is_finite())
+    {
         let c = rgb(b.color.unwrap_or(Rgb(150, 150, 150)));
         let (p0, p1) = match b.orientation {
             Orientation::Horizontal => ((xr.0, b.lo.max(yr.0)), (xr.1, b.hi.min(yr.1))),
             Orientation::Vertical => ((b.lo.max(xr.0), yr.0), (b.hi.min(xr.1), yr.1)),
         };
-        chart.draw_series(std::iter::once(Rectangle::new([p0, p1], c.mix(0.15).filled())))?;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [p0, p1],
+            c.mix(0.15).filled(),
+        )))?;
     }
     Ok(())
 }
 
-pub(crate) fn ref_band_legend<'a, DB: DrawingBackend + 'a, X: Axis, Y: Axis>(chart: &mut Chart<'a, DB, X, Y>, bands: &[RefBand]) -> Result<bool, PlotErrorKind> {
+pub(crate) fn ref_band_legend<'a, DB: DrawingBackend + 'a, X: Axis, Y: Axis>(
+    chart: &mut Chart<'a, DB, X, Y>,
+    bands: &[RefBand],
+) -> Result<bool, PlotErrorKind> {
     let mut any = false;
     for b in bands.iter().filter(|b| !b.label.is_empty()) {
         let c = rgb(b.color.unwrap_or(Rgb(150, 150, 150)));
-        legend_entry(chart, &b.label, GlyphKind::LegendBox { fill: c.mix(0.15), edge: c })?;
+        legend_entry(
+            chart,
+            &b.label,
+            GlyphKind::LegendBox {
+                fill: c.mix(0.15),
+                edge: c,
+            },
+        )?;
         any = true;
     }
     Ok(any)
@@ -143,7 +184,8 @@ pub(crate) fn ref_band_legend<'a, DB: DrawingBackend + 'a, X: Axis, Y: Axis>(cha
 
 const DASHES: [(u32, u32); 3] = [(9, 6), (3, 4), (16, 6)];
 
-pub(crate) fn draw_ref_lines<'a, DB: DrawingBackend + 'a, X: Axis, Y: Axis>(chart: &mut Chart<'a, DB, X, Y>,
+pub(crate) fn draw_ref_lines<'a, DB: DrawingBackend + 'a, X: Axis, Y: Axis>(
+    chart: &mut Chart<'a, DB, X, Y>,
     lines: &[RefLine],
     (xr, yr): ((f64, f64), (f64, f64)),
 ) -> Res {
@@ -154,16 +196,38 @@ pub(crate) fn draw_ref_lines<'a, DB: DrawingBackend + 'a, X: Axis, Y: Axis>(char
             Orientation::Vertical => vec![(l.at, yr.0), (l.at, yr.1)],
         };
         let (d, s) = DASHES[k % DASHES.len()];
-        chart.draw_series(std::iter::once(DashedPathElement::new(pts, d, s, c.stroke_width(2))))?;
+        chart.draw_series(std::iter::once(DashedPathElement::new(
+            pts,
+            d,
+            s,
+            c.stroke_width(2),
+        )))?;
     }
     Ok(())
 }
 
-pub(crate) fn ref_line_legend<'a, DB: DrawingBackend + 'a, X: Axis, Y: Axis>(chart: &mut Chart<'a, DB, X, Y>, lines: &[RefLine]) -> Result<bool, PlotErrorKind> {
+pub(crate) fn ref_line_legend<'a, DB: DrawingBackend + 'a, X: Axis, Y: Axis>(
+    chart: &mut Chart<'a, DB, X, Y>,
+    lines: &[RefLine],
+) -> Result<bool, PlotErrorKind> {
     let mut any = false;
-    for l in lines.iter().filter(|l| !l.label.is_empty() && l.at.is_finite()) {
+    for (k, l) in lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.label.is_empty() && l.at.is_finite())
+    {
         let c = rgb(l.color.unwrap_or(REF_GREY));
-        legend_entry(chart, &l.label, GlyphKind::LegendLine { color: c, width: 2, dashed: true, marker: None })?;
+        let dash = Some(DASHES[k % DASHES.len()]);
+        legend_entry(
+            chart,
+            &l.label,
+            GlyphKind::LegendLine {
+                color: c,
+                width: 2,
+                dash,
+                marker: None,
+            },
+        )?;
         any = true;
     }
     Ok(any)
@@ -217,7 +281,10 @@ fn draw_xy<DB: DrawingBackend, X: Axis, Y: Axis>(
                 .filter(|p| ok(p.0, lx) && ok(p.1, ly))
                 .map(|p| (frac(&x, p.0), frac(&y, p.1)))
                 .chain(s.band.iter().filter(|b| ok(b.0, lx)).flat_map(|b| {
-                    [(b.1), (b.2)].into_iter().filter(|v| ok(*v, ly)).map(|v| (frac(&x, b.0), frac(&y, v)))
+                    [(b.1), (b.2)]
+                        .into_iter()
+                        .filter(|v| ok(*v, ly))
+                        .map(|v| (frac(&x, b.0), frac(&y, v)))
                 }))
         }),
     );
@@ -225,12 +292,22 @@ fn draw_xy<DB: DrawingBackend, X: Axis, Y: Axis>(
     draw_ref_bands(&mut chart, c.ref_bands, ranges)?;
     for s in &c.series {
         // The band, one polygon per run of finite points.
-        for run in s.band.split(|b| !(ok(b.0, lx) && ok(b.1, ly) && ok(b.2, ly))) {
+        for run in s
+            .band
+            .split(|b| !(ok(b.0, lx) && ok(b.1, ly) && ok(b.2, ly)))
+        {
             if run.len() < 2 {
                 continue;
             }
-            let poly: Vec<(f64, f64)> = run.iter().map(|b| (b.0, b.2)).chain(run.iter().rev().map(|b| (b.0, b.1))).collect();
-            chart.draw_series(std::iter::once(Polygon::new(poly, s.color.mix(0.2).filled())))?;
+            let poly: Vec<(f64, f64)> = run
+                .iter()
+                .map(|b| (b.0, b.2))
+                .chain(run.iter().rev().map(|b| (b.0, b.1)))
+                .collect();
+            chart.draw_series(std::iter::once(Polygon::new(
+                poly,
+                s.color.mix(0.2).filled(),
+            )))?;
         }
     }
     draw_ref_lines(&mut chart, c.ref_lines, ranges)?;
@@ -244,7 +321,12 @@ fn draw_xy<DB: DrawingBackend, X: Axis, Y: Axis>(
                 continue;
             }
             if s.dashed {
-                chart.draw_series(std::iter::once(DashedPathElement::new(run.to_vec(), 10, 6, style)))?;
+                chart.draw_series(std::iter::once(DashedPathElement::new(
+                    run.to_vec(),
+                    10,
+                    6,
+                    style,
+                )))?;
             } else {
                 chart.draw_series(std::iter::once(PathElement::new(run.to_vec(), style)))?;
             }
@@ -254,17 +336,22 @@ fn draw_xy<DB: DrawingBackend, X: Axis, Y: Axis>(
         if let Some((m, r)) = s.marker {
             let fill = s.color.mix(s.alpha);
             let edge = (s.line_width == 0 && m != Marker::Cross).then_some(s.color);
-            chart.draw_series(
-                s.points
-                    .iter()
-                    .filter(|p| ok(p.0, lx) && ok(p.1, ly))
-                    .map(|&p| Glyph { at: p, kind: GlyphKind::Marker { m, r, fill, edge } }),
-            )?;
+            chart.draw_series(s.points.iter().filter(|p| ok(p.0, lx) && ok(p.1, ly)).map(
+                |&p| Glyph {
+                    at: p,
+                    kind: GlyphKind::Marker { m, r, fill, edge },
+                },
+            ))?;
         }
     }
     let mut any = false;
     for s in c.series.iter().filter(|s| !s.label.is_empty()) {
-        let kind = GlyphKind::LegendLine { color: s.color, width: s.line_width, dashed: s.dashed, marker: s.marker };
+        let kind = GlyphKind::LegendLine {
+            color: s.color,
+            width: s.line_width,
+            dash: s.dashed.then_some((10, 6)),
+            marker: s.marker,
+        };
         legend_entry(&mut chart, s.label, kind)?;
         any = true;
     }
@@ -286,25 +373,54 @@ fn check_finite<'a>(
         good += pts.iter().filter(|p| ok(p.0, lx) && ok(p.1, ly)).count();
     }
     if total > 0 && good == 0 {
-        let what = if lx || ly { "finite (and positive on a log axis)" } else { "finite" };
-        return Err(PlotErrorKind::NothingToDraw(format!("none of the {total} points is {what}")));
+        let what = if lx || ly {
+            "finite (and positive on a log axis)"
+        } else {
+            "finite"
+        };
+        return Err(PlotErrorKind::NothingToDraw(format!(
+            "none of the {total} points is {what}"
+        )));
     }
     Ok(())
 }
 
 fn ref_extent(lines: &[RefLine], bands: &[RefBand], o: Orientation) -> Option<(f64, f64)> {
     let a = extent(lines.iter().filter(|l| l.orientation == o).map(|l| l.at));
-    let b = extent(bands.iter().filter(|b| b.orientation == o).flat_map(|b| [b.lo, b.hi]));
+    let b = extent(
+        bands
+            .iter()
+            .filter(|b| b.orientation == o)
+            .flat_map(|b| [b.lo, b.hi]),
+    );
     union(a, b)
 }
 
 pub(crate) fn draw_scatter<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Scatter) -> Res {
-    check_finite(s.series.iter().map(|x| (x.points.as_slice(), true)), false, false)?;
+    check_finite(
+        s.series.iter().map(|x| (x.points.as_slice(), true)),
+        false,
+        false,
+    )?;
     let area = frame(root, &s.title, &s.caption)?;
-    let xs = extent(s.series.iter().flat_map(|x| x.points.iter().filter(|p| p.1.is_finite()).map(|p| p.0)));
-    let ys = extent(s.series.iter().flat_map(|x| x.points.iter().filter(|p| p.0.is_finite()).map(|p| p.1)));
-    let xs = union(xs, ref_extent(&s.ref_lines, &s.ref_bands, Orientation::Vertical));
-    let ys = union(ys, ref_extent(&s.ref_lines, &s.ref_bands, Orientation::Horizontal));
+    let xs = extent(
+        s.series
+            .iter()
+            .flat_map(|x| x.points.iter().filter(|p| p.1.is_finite()).map(|p| p.0)),
+    );
+    let ys = extent(
+        s.series
+            .iter()
+            .flat_map(|x| x.points.iter().filter(|p| p.0.is_finite()).map(|p| p.1)),
+    );
+    let xs = union(
+        xs,
+        ref_extent(&s.ref_lines, &s.ref_bands, Orientation::Vertical),
+    );
+    let ys = union(
+        ys,
+        ref_extent(&s.ref_lines, &s.ref_bands, Orientation::Horizontal),
+    );
     let sym = |r: (f64, f64)| {
         let m = r.0.abs().max(r.1.abs());
         (-m, m)
@@ -368,15 +484,46 @@ pub(crate) fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &
     let (lx, ly) = (s.log_x, s.log_y);
     check_finite(s.series.iter().map(|x| (x.points.as_slice(), true)), lx, ly)?;
     let area = frame(root, &s.title, &s.caption)?;
-    let xs = extent(s.series.iter().flat_map(|x| {
-        x.points.iter().filter(|p| ok(p.0, lx) && ok(p.1, ly)).map(|p| p.0).chain(x.band.iter().map(|b| b.0))
-    }).filter(|v| ok(*v, lx)));
-    let ys = extent(s.series.iter().flat_map(|x| {
-        x.points.iter().filter(|p| ok(p.0, lx)).map(|p| p.1).chain(x.band.iter().filter(|b| ok(b.0, lx)).flat_map(|b| [b.1, b.2]))
-    }).filter(|v| ok(*v, ly)));
+    let xs = extent(
+        s.series
+            .iter()
+            .flat_map(|x| {
+                x.points
+                    .iter()
+                    .filter(|p| ok(p.0, lx) && ok(p.1, ly))
+                    .map(|p| p.0)
+                    .chain(x.band.iter().map(|b| b.0))
+            })
+            .filter(|v| ok(*v, lx)),
+    );
+    let ys = extent(
+        s.series
+            .iter()
+            .flat_map(|x| {
+                x.points.iter().filter(|p| ok(p.0, lx)).map(|p| p.1).chain(
+                    x.band
+                        .iter()
+                        .filter(|b| ok(b.0, lx))
+                        .flat_map(|b| [b.1, b.2]),
+                )
+            })
+            .filter(|v| ok(*v, ly)),
+    );
     let keep = |r: Option<(f64, f64)>, log: bool| r.filter(|r| !log || r.0 > 0.0);
-    let xs = union(xs, keep(ref_extent(&s.ref_lines, &s.ref_bands, Orientation::Vertical), lx));
-    let ys = union(ys, keep(ref_extent(&s.ref_lines, &s.ref_bands, Orientation::Horizontal), ly));
+    let xs = union(
+        xs,
+        keep(
+            ref_extent(&s.ref_lines, &s.ref_bands, Orientation::Vertical),
+            lx,
+        ),
+    );
+    let ys = union(
+        ys,
+        keep(
+            ref_extent(&s.ref_lines, &s.ref_bands, Orientation::Horizontal),
+            ly,
+        ),
+    );
     let xr = match given_range(s.x_range, lx, "x")? {
         Some(r) => r,
         None => padded(xs, if lx { 0.02 } else { 0.03 }, lx),
