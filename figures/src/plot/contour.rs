@@ -59,10 +59,10 @@ pub(crate) fn iso_segments(
             let above: Vec<bool> = v.iter().map(|&v| v >= level).collect();
             // Crossings on edges 0: bottom, 1: right, 2: top, 3: left.
             let mut pts: [Option<(f64, f64)>; 4] = [None; 4];
-            for e in 0..4 {
+            for (e, slot) in pts.iter_mut().enumerate() {
                 let (a, b) = (e, (e + 1) % 4);
                 if above[a] != above[b] {
-                    pts[e] = Some(cross(p[a], v[a], p[b], v[b]));
+                    *slot = Some(cross(p[a], v[a], p[b], v[b]));
                 }
             }
             let found: Vec<(f64, f64)> = pts.iter().flatten().copied().collect();

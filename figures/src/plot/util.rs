@@ -488,7 +488,7 @@ pub(crate) fn clip(
             }
         }
     }
-    (t0 <= t1).then(|| {
+    (t0 <= t1).then_some({
         (
             (a.0 + t0 * dx, a.1 + t0 * dy),
             (a.0 + t1 * dx, a.1 + t1 * dy),
