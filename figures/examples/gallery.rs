@@ -50,7 +50,7 @@ fn scatter_spec(rng: &mut Rng) -> Scatter {
     Scatter {
         title: "Local optimality test at θ_sub (τ = 0.01)".into(),
         x_label: "gradient projection g·d (per unit step)".into(),
-        y_label: "curvature projection dᵗHd".into(),
+        y_label: "curvature projection d·Hd".into(),
         series: vec![
             ScatterSeries { label: "random directions d".into(), points: random, marker: Marker::Circle, ..Default::default() },
             ScatterSeries { label: "along ±g".into(), points: along, marker: Marker::Star, marker_size: Some(8), ..Default::default() },
@@ -83,7 +83,7 @@ fn histogram_spec(rng: &mut Rng) -> Histogram {
         y_label: "density".into(),
         series: vec![
             HistSeries {
-                label: "probe curvature dᵗHd".into(),
+                label: "probe curvature d·Hd".into(),
                 values: probe,
                 ..Default::default()
             },
