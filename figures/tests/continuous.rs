@@ -113,7 +113,12 @@ fn probe_counts_are_consistent() {
         // The counts are the pairs' sums against their bands.
         let neg = p.pairs.iter().filter(|q| q.sum() < -q.band).count() as u64;
         let pos = p.pairs.iter().filter(|q| q.sum() > q.band).count() as u64;
-        assert_eq!((neg, pos), (p.negative, p.positive), "σ = {}", p.probe_sigma);
+        assert_eq!(
+            (neg, pos),
+            (p.negative, p.positive),
+            "σ = {}",
+            p.probe_sigma
+        );
         assert!(p.pairs.iter().enumerate().all(|(i, q)| q.index == i as u64));
         assert!(p.band > 0.0 && p.base_error > 0.0);
     }
@@ -170,14 +175,20 @@ fn bad_settings_are_refused() {
     assert!(Settings::quick().check().is_ok());
 }
 
-/// Times `quick()` and prints what it shows for the paper's §3.2 claims:
+/// Times `quick()` (or the settings given as JSON in the environment
+/// variable `CONTINUOUS_SETTINGS`) and prints what it shows for the
+/// paper's §3.2 claims:
 /// `cargo test --release -p policy-landscape-figures --test continuous -- --ignored --nocapture`.
 #[test]
 #[ignore = "about a minute in release"]
 fn quick_timing_and_claims() {
+    let settings = match std::env::var("CONTINUOUS_SETTINGS") {
+        Ok(json) => serde_json::from_str(&json).expect("CONTINUOUS_SETTINGS: settings as JSON"),
+        Err(_) => Settings::quick(),
+    };
     let start = std::time::Instant::now();
-    let r = continuous::run(&Settings::quick(), &mut |_, _, _| {}).expect("quick() runs");
-    println!("quick(): {:.1} s", start.elapsed().as_secs_f64());
+    let r = continuous::run(&settings, &mut |_, _, _| {}).expect("the settings run");
+    println!("{:.1} s for {settings:?}", start.elapsed().as_secs_f64());
     for x in &r.rates {
         println!(
             "σ {:<4} rate {:<6} final {:>8.1} ± {:>6.1} area {:>8.1} ({} finished)",
