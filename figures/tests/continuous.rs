@@ -114,7 +114,12 @@ fn check_probes(r: &Results) -> u64 {
         // The counts are the pairs' sums against their bands.
         let neg = p.pairs.iter().filter(|q| q.sum() < -q.band).count() as u64;
         let pos = p.pairs.iter().filter(|q| q.sum() > q.band).count() as u64;
-        assert_eq!((neg, pos), (p.negative, p.positive), "σ = {}", p.probe_sigma);
+        assert_eq!(
+            (neg, pos),
+            (p.negative, p.positive),
+            "σ = {}",
+            p.probe_sigma
+        );
         assert!(p.pairs.iter().enumerate().all(|(i, q)| q.index == i as u64));
         assert!(p.band > 0.0 && p.base_error > 0.0);
         detectable += neg + pos;
