@@ -5,4 +5,5 @@
 
 #![forbid(unsafe_code)]
 
+pub mod continuous;
 pub mod plot;
