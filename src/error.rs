@@ -141,6 +141,21 @@ pub enum Error {
         /// The elimination step (column) whose pivot vanished.
         pivot: usize,
     },
+    /// A matrix that must be symmetric is not: `|a[row][col] − a[col][row]|`
+    /// exceeds the documented tolerance (the first such pair, `row < col`).
+    NotSymmetric {
+        /// Row of the upper-triangle entry.
+        row: usize,
+        /// Column of the upper-triangle entry.
+        col: usize,
+    },
+    /// An iterative method did not converge within its iteration limit.
+    NoConvergence {
+        /// Which iteration.
+        what: &'static str,
+        /// The limit that was reached.
+        iterations: usize,
+    },
     /// A solve was requested before a successful factorisation.
     NotFactored,
     /// A logit of `state` overflowed although the parameters are finite.
@@ -239,6 +254,13 @@ impl fmt::Display for Error {
             } => write!(f, "{what} needs size {expected}, the type has {found}"),
             Error::Singular { pivot } => {
                 write!(f, "the linear system is singular (pivot {pivot} vanished)")
+            }
+            Error::NotSymmetric { row, col } => write!(
+                f,
+                "the matrix is not symmetric: entries [{row}][{col}] and [{col}][{row}] differ beyond the tolerance"
+            ),
+            Error::NoConvergence { what, iterations } => {
+                write!(f, "{what} did not converge within {iterations} iterations")
             }
             Error::NotFactored => write!(f, "solve called before a successful factorisation"),
             Error::LogitOverflow { state } => {

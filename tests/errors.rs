@@ -1110,7 +1110,7 @@ fn lu_non_finite_right_hand_side_leaves_output_untouched() {
 
 #[test]
 fn display_messages_are_lowercase_and_name_the_indices() {
-    let cases: [(Error, &[&str]); 23] = [
+    let cases: [(Error, &[&str]); 25] = [
         (
             Error::LengthMismatch {
                 what: "theta",
@@ -1226,6 +1226,20 @@ fn display_messages_are_lowercase_and_name_the_indices() {
         ),
         (Error::Singular { pivot: 13 }, &["singular", "pivot 13"]),
         (Error::NotFactored, &["factor"]),
+        (
+            Error::NotSymmetric { row: 2, col: 7 },
+            &["not symmetric", "[2][7]", "[7][2]", "tolerance"],
+        ),
+        (
+            Error::NoConvergence {
+                what: "symmetric eigensolver (Jacobi sweeps)",
+                iterations: 50,
+            },
+            &[
+                "symmetric eigensolver (Jacobi sweeps) did not converge",
+                "50 iterations",
+            ],
+        ),
         (Error::LogitOverflow { state: 21 }, &["logit", "state 21"]),
         (
             Error::NumericalOverflow { what: "gradient" },

@@ -1,4 +1,6 @@
-//! Tiny fixed-size dense kernels: LU factorisation with partial pivoting.
+//! Tiny fixed-size dense kernels: LU factorisation with partial pivoting;
+//! and, on caller storage sized at run time, the symmetric eigenvalue
+//! problem ([`symmetric_eigen`], cyclic Jacobi).
 //!
 //! `P A = L U` (Golub & Van Loan, *Matrix Computations*, Alg. 3.4.1), stored
 //! compactly: `L` (unit lower, multipliers below the diagonal) and `U` share
@@ -24,7 +26,9 @@
 
 use crate::error::{Error, Result, check_finite, check_overflow};
 
+mod eigen;
 pub mod ordering;
+pub use eigen::{DEFAULT_MAX_SWEEPS, EigenReport, symmetric_eigen, symmetric_eigen_with};
 pub(crate) mod schedule;
 use crate::real::Real;
 
