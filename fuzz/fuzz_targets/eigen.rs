@@ -38,7 +38,7 @@ fuzz_target!(|input: Input| {
     let mut values = vec![0.0; n];
     let mut vectors = vec![0.0; n * n];
     let vecs = input.with_vectors.then_some(&mut vectors[..]);
-    let result = if input.max_sweeps % 4 == 0 {
+    let result = if input.max_sweeps.is_multiple_of(4) {
         symmetric_eigen(&mut a, n, &mut values, vecs)
     } else {
         symmetric_eigen_with(
