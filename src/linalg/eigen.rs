@@ -92,9 +92,9 @@ pub fn symmetric_eigen<T: Real>(
     symmetric_eigen_with(a, n, values, vectors, DEFAULT_MAX_SWEEPS)
 }
 
-/// The eigenvalues of the symmetric `n × n` matrix `a` (row-major, `a[i * n
-/// + j]`), sorted ascending into `values`, by at most `max_sweeps` cyclic
-/// Jacobi sweeps; with `vectors`, the orthonormal eigenvectors too:
+/// The eigenvalues of the symmetric `n × n` matrix `a` (row-major,
+/// `a[i * n + j]`), sorted ascending into `values`, by at most `max_sweeps`
+/// cyclic Jacobi sweeps; with `vectors`, the orthonormal eigenvectors too:
 /// eigenvector `k` (of `values[k]`) is **column** `k` of the row-major
 /// `n × n` `vectors`, i.e. `vectors[i * n + k]`, so that
 /// `A = V diag(values) Vᵀ`.
