@@ -12,6 +12,10 @@
 //! - `J_τ = p0 · V = d · r_τ`
 //! - eq. 3: `∇J_τ = Σ_s d(s) Σ_a π(a|s) [Q(s, a) ∇ln π(a|s) + τ ∇H(s)]`.
 //!
+//! The Hessian of `J_τ` ([`ExactWorkspace::hessian_into`]) comes from
+//! central differences of that exact gradient, with a stated error
+//! ([`HessianAccuracy`]).
+//!
 //! One LU factorisation of `(I - γ P_π)ᵀ` serves `d` (a solve) and `V` (a
 //! transposed solve). Everything lives in a caller-owned [`ExactWorkspace`],
 //! reused across calls: evaluating a million parameter vectors allocates
@@ -36,10 +40,12 @@ use crate::real::Real;
 mod batch;
 mod engine;
 mod evaluation;
+mod hessian;
 mod sparse;
 pub use batch::{BatchEvaluation, ExactBatch};
 use engine::Engine;
 pub use evaluation::Evaluation;
+pub use hessian::{HessianAccuracy, default_hessian_step, hessian_len};
 pub use sparse::{Ordering, SparseEvaluation, SparsePlan, SparseWorkspace};
 
 /// Scratch and results of exact evaluation for `S` states and `A` actions

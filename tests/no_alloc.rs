@@ -303,3 +303,42 @@ fn batched_training_probes_and_interpolation_allocate_nothing() {
         "the batched paths allocated {allocations} times"
     );
 }
+
+#[cfg_attr(
+    miri,
+    ignore = "too slow under Miri (432 exact gradients, a 108 x 108 eigensolve)"
+)]
+#[test]
+fn the_hessian_and_its_eigenvalues_allocate_nothing() {
+    use policy_landscape::exact::hessian_len;
+    use policy_landscape::linalg::{symmetric_eigen, symmetric_eigen_with};
+    const P: usize = <paper::Policy>::PARAMS;
+    let mdp = paper::mdp::<f64>();
+    let mut policy = paper::Policy::tabular_with_bias();
+    policy.init_like_torch(&mut Xoshiro256PlusPlus::seed_from_u64(3));
+    policy.set_mix(0.05).unwrap();
+    let mut ws = ExactWorkspace::new();
+    // Caller storage, allocated before measuring.
+    let mut h = vec![0.0; hessian_len(P)];
+    let mut values = vec![0.0; P];
+    let mut vectors = vec![0.0; P * P];
+
+    let ((acc, report, err), allocations) = measure(|| {
+        let acc = ws.hessian_into(&mdp, &policy, 0.01, &mut h).unwrap();
+        let report = symmetric_eigen(&mut h, P, &mut values, Some(&mut vectors)).unwrap();
+        // The error paths allocate nothing either (`h` is now diagonal).
+        h[1] = 1.0;
+        let err = symmetric_eigen_with(&mut h, P, &mut values, None, 1).unwrap_err();
+        (acc, report, err)
+    });
+    assert_eq!(allocations, 0, "the core allocated {allocations} times");
+    assert!(
+        acc.bound() < 1e-7 && report.sweeps > 1,
+        "{acc:?} {report:?}"
+    );
+    assert_eq!(
+        err,
+        policy_landscape::Error::NotSymmetric { row: 0, col: 1 }
+    );
+    assert!(values[0] < 0.0 && values[P - 1] > 0.0);
+}
