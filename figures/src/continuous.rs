@@ -71,6 +71,15 @@ pub enum Env {
     MountainCar,
 }
 
+/// The environment's name in file names and titles: `"pendulum"`,
+/// `"mountain_car"` (its serde name).
+pub fn env_name(env: Env) -> &'static str {
+    match env {
+        Env::Pendulum => "pendulum",
+        Env::MountainCar => "mountain_car",
+    }
+}
+
 /// The settings of an experiment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
