@@ -37,7 +37,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use policy_landscape::Real;
-use policy_landscape::env::{Env as Environment, MountainCarContinuous, Pendulum};
+use policy_landscape::env::{ClipAction, Env as Environment, MountainCarContinuous, Pendulum};
 use policy_landscape::policy::Gaussian;
 use policy_landscape::probe::{self, Objective, Thresholds};
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
@@ -467,17 +467,33 @@ pub fn run_threads(
     match settings.env {
         Env::Pendulum => Experiment::<_, 3, 4> {
             s: settings,
-            env: Pendulum::new(),
+            env: pendulum()?,
             threads,
         }
         .run(progress),
         Env::MountainCar => Experiment::<_, 2, 3> {
             s: settings,
-            env: MountainCarContinuous::new(),
+            env: mountain_car()?,
             threads,
         }
         .run(progress),
     }
+}
+
+/// Pendulum-v1 with actions clipped to its box [−2, 2] before the
+/// environment, as the authors' code clips them (the score function uses
+/// the unclipped sample). Pendulum clips its torque itself, so this changes
+/// nothing there; it is here for symmetry with [`mountain_car`].
+fn pendulum() -> Result<ClipAction<Pendulum, f64, 1>, String> {
+    ClipAction::new(Pendulum::new(), [-2.0], [2.0]).map_err(|e| e.to_string())
+}
+
+/// MountainCarContinuous-v0 with actions clipped to [−1, 1] before the
+/// environment, as the authors' code clips them: its control cost `0.1 a²`
+/// is on the action it receives, which without the clip grows without
+/// bound with the policy's mean.
+fn mountain_car() -> Result<ClipAction<MountainCarContinuous, f64, 1>, String> {
+    ClipAction::new(MountainCarContinuous::new(), [-1.0], [1.0]).map_err(|e| e.to_string())
 }
 
 /// The undiscounted return of the Fig. 5 evaluation episodes
@@ -492,10 +508,8 @@ pub fn run_threads(
 pub fn evaluate(settings: &Settings, theta: &[f64], sigma: f64) -> Result<(f64, f64), String> {
     settings.check()?;
     let e = match settings.env {
-        Env::Pendulum => evaluate_in::<_, 3, 4>(settings, Pendulum::new(), theta, sigma),
-        Env::MountainCar => {
-            evaluate_in::<_, 2, 3>(settings, MountainCarContinuous::new(), theta, sigma)
-        }
+        Env::Pendulum => evaluate_in::<_, 3, 4>(settings, pendulum()?, theta, sigma),
+        Env::MountainCar => evaluate_in::<_, 2, 3>(settings, mountain_car()?, theta, sigma),
     }
     .map_err(|e| e.to_string())?;
     Ok((e.value, e.std_error))

@@ -12,6 +12,7 @@ use crate::plot::{
 use crate::run::Results;
 use crate::toy::{Point, Toy};
 use crate::{Error, ProbeRecord};
+use serde::{Deserialize, Serialize};
 
 /// Where the figures go, relative to the output root (the report links
 /// them relative to itself, which sits in the root).
@@ -654,44 +655,183 @@ fn slice_panel(sl: &Slice) -> Panel {
     })
 }
 
-fn continuous_figures(r: &continuous::Results, names: &Names) -> Vec<Figure> {
-    let env = env_name(r);
+/// The data of the paper's Fig. 5, 6 and 7 for one environment, whichever
+/// experiment produced it: the library's own environments
+/// ([`continuous::Results`]) or the MuJoCo tasks (the `mujoco` crate
+/// converts its log into this). [`section32_figures`] draws it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Section32 {
+    /// The environment's name (file names and titles).
+    pub env: String,
+    /// Fig. 5: per σ, at its chosen rate, the mean deterministic return
+    /// over seeds: `(update, mean, standard deviation)`.
+    pub learning: Vec<LearningCurve>,
+    /// Fig. 6: which run the curvature follows, in words.
+    pub curvature_run: String,
+    /// Fig. 6: per probed σ.
+    pub curvature: Vec<CurvatureCurve>,
+    /// Fig. 7: the low-σ solution, in words.
+    pub solution: String,
+    /// Fig. 7a: per probed σ.
+    pub probes: Vec<SolutionProbe>,
+    /// Fig. 7b: per probed σ.
+    pub interpolation: Vec<InterpolationCurve>,
+}
+
+/// Fig. 5: one σ's learning curve.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LearningCurve {
+    /// Policy standard deviation.
+    pub sigma: f64,
+    /// Learning rate.
+    pub rate: f64,
+    /// Seeds averaged.
+    pub seeds: usize,
+    /// `(update, mean, standard deviation)` of the deterministic return.
+    pub points: Vec<(f64, f64, f64)>,
+}
+
+/// Fig. 6: the footnote-5 curvature of one σ's objective along training.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CurvatureCurve {
+    /// σ of the probed objective.
+    pub sigma: f64,
+    /// `(update, curvature)`.
+    pub points: Vec<(f64, f64)>,
+    /// The standard deviation of successive differences, if known.
+    pub fluctuation: Option<f64>,
+}
+
+/// Fig. 7a: one σ's probe at the low-σ solution.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SolutionProbe {
+    /// σ of the probed objective.
+    pub sigma: f64,
+    /// `(D+, D−)` of every direction.
+    pub pairs: Vec<(f64, f64)>,
+    /// The detectability threshold of `D+ + D−` (footnote 6).
+    pub band: f64,
+    /// Directions with detectably negative curvature.
+    pub negative: u64,
+    /// Directions probed.
+    pub directions: u64,
+    /// 95 % Wilson interval of `negative / directions`.
+    pub interval: (f64, f64),
+    /// The verdict's label.
+    pub verdict: String,
+}
+
+/// Fig. 7b: one σ's objective along the interpolation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InterpolationCurve {
+    /// σ of the evaluated policy.
+    pub sigma: f64,
+    /// `(a, value, standard error)`.
+    pub points: Vec<(f64, f64, f64)>,
+    /// Monotone within the noise.
+    pub monotone: bool,
+}
+
+impl From<&continuous::Results> for Section32 {
+    fn from(r: &continuous::Results) -> Self {
+        let learning = r
+            .best_rates
+            .iter()
+            .map(|&(sigma, rate)| {
+                let runs: Vec<&continuous::Curve> = r
+                    .curves
+                    .iter()
+                    .filter(|c| c.run.sigma == sigma && c.run.rate == rate)
+                    .collect();
+                let mut points = Vec::new();
+                if let Some(first) = runs.first() {
+                    for (i, &(u, _)) in first.points.iter().enumerate() {
+                        let ys: Vec<f64> = runs
+                            .iter()
+                            .filter_map(|c| c.points.get(i).map(|p| p.1))
+                            .collect();
+                        let (mean, sd) = mean_sd(&ys);
+                        points.push((u as f64, mean, sd));
+                    }
+                }
+                LearningCurve {
+                    sigma,
+                    rate,
+                    seeds: runs.len(),
+                    points,
+                }
+            })
+            .collect();
+        Self {
+            env: env_name(r),
+            learning,
+            curvature_run: format!(
+                "σ = {}, rate {}, seed {}",
+                r.curvature_run.sigma, r.curvature_run.rate, r.curvature_run.seed
+            ),
+            curvature: r
+                .curvature
+                .iter()
+                .map(|c| CurvatureCurve {
+                    sigma: c.probe_sigma,
+                    points: c.points.iter().map(|&(u, v)| (u as f64, v)).collect(),
+                    fluctuation: c.fluctuation,
+                })
+                .collect(),
+            solution: format!(
+                "σ = {}, seed {}, return {:.1}",
+                r.solution.low.sigma, r.solution.low.seed, r.solution.low_return
+            ),
+            probes: r
+                .probes
+                .iter()
+                .map(|p| SolutionProbe {
+                    sigma: p.probe_sigma,
+                    pairs: p.pairs.iter().map(|q| (q.d_plus, q.d_minus)).collect(),
+                    band: p.band,
+                    negative: p.negative,
+                    directions: p.directions,
+                    interval: p.interval,
+                    verdict: p.verdict.clone(),
+                })
+                .collect(),
+            interpolation: r
+                .interpolation
+                .iter()
+                .map(|i| InterpolationCurve {
+                    sigma: i.probe_sigma,
+                    points: i.points.clone(),
+                    monotone: i.monotone,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The paper's Fig. 5, 6, 7a and 7b for one environment.
+pub fn section32_figures(r: &Section32) -> Vec<Figure> {
+    let names = Names;
+    let env = &r.env;
     let mut out = Vec::new();
-    // Fig. 5: mean over seeds at each σ's best rate, ± half a standard deviation.
+    // Fig. 5: mean over seeds at each σ's rate, ± half a standard deviation.
     let series: Vec<LineSeries> = r
-        .best_rates
+        .learning
         .iter()
         .enumerate()
-        .map(|(k, &(sigma, rate))| {
-            let runs: Vec<&continuous::Curve> = r
-                .curves
+        .map(|(k, c)| LineSeries {
+            label: format!("σ = {}, rate {} ({} seeds)", c.sigma, c.rate, c.seeds),
+            points: c.points.iter().map(|&(u, m, _)| (u, m)).collect(),
+            band: c
+                .points
                 .iter()
-                .filter(|c| c.run.sigma == sigma && c.run.rate == rate)
-                .collect();
-            let mut points = Vec::new();
-            let mut band = Vec::new();
-            if let Some(first) = runs.first() {
-                for (i, &(u, _)) in first.points.iter().enumerate() {
-                    let ys: Vec<f64> = runs
-                        .iter()
-                        .filter_map(|c| c.points.get(i).map(|p| p.1))
-                        .collect();
-                    let (mean, sd) = mean_sd(&ys);
-                    points.push((u as f64, mean));
-                    band.push((u as f64, mean - 0.5 * sd, mean + 0.5 * sd));
-                }
-            }
-            LineSeries {
-                label: format!("σ = {sigma}, rate {rate} ({} seeds)", runs.len()),
-                points,
-                band,
-                color: Some(plot::palette(k)),
-                ..LineSeries::default()
-            }
+                .map(|&(u, m, sd)| (u, m - 0.5 * sd, m + 0.5 * sd))
+                .collect(),
+            color: Some(plot::palette(k)),
+            ..LineSeries::default()
         })
         .collect();
     out.push(panels(
-        names.continuous("fig5", &env),
+        names.continuous("fig5", env),
         format!(
             "Fig. 5 on {env}: the deterministic policy's return along REINFORCE training for each σ at its best constant learning rate, mean over seeds ± half a standard deviation. Paper (Hopper, Walker2d): high σ learns faster and ends higher; HalfCheetah: little difference."
         ),
@@ -714,21 +854,21 @@ fn continuous_figures(r: &continuous::Results, names: &Names) -> Vec<Figure> {
         .map(|(k, c)| LineSeries {
             label: format!(
                 "σ = {}{}",
-                c.probe_sigma,
+                c.sigma,
                 c.fluctuation
                     .map_or(String::new(), |f| format!(" (fluctuation {f:.2e})"))
             ),
-            points: c.points.iter().map(|&(u, v)| (u as f64, v)).collect(),
+            points: c.points.clone(),
             marker: Some(Marker::Circle),
             color: Some(plot::palette(k)),
             ..LineSeries::default()
         })
         .collect();
     out.push(panels(
-        names.continuous("fig6", &env),
+        names.continuous("fig6", env),
         format!(
-            "Fig. 6 on {env}: along the training run σ = {}, rate {}, seed {}, the curvature of the improving direction nearest the 90th percentile (footnote 5) of the objectives with each σ. Paper (Hopper): the curvature fluctuates more for low σ.",
-            r.curvature_run.sigma, r.curvature_run.rate, r.curvature_run.seed
+            "Fig. 6 on {env}: along the training run {}, the curvature of the improving direction nearest the 90th percentile (footnote 5) of the objectives with each σ. Paper (Hopper): the curvature fluctuates more for low σ.",
+            r.curvature_run
         ),
         1,
         (900, 600),
@@ -742,13 +882,14 @@ fn continuous_figures(r: &continuous::Results, names: &Names) -> Vec<Figure> {
             ..Lines::default()
         })],
     ));
-    // Fig. 7a: one panel per probe σ.
+    // Fig. 7a: one panel per probed σ.
     let list: Vec<Panel> = r
         .probes
         .iter()
         .map(|p| {
+            let fraction = p.negative as f64 / p.directions.max(1) as f64;
             Panel::Scatter(Scatter {
-                title: format!("σ = {}", p.probe_sigma),
+                title: format!("σ = {}", p.sigma),
                 x_label: "gradient projection (Δ+ − Δ−)/√2".into(),
                 y_label: "curvature projection (Δ+ + Δ−)/√2".into(),
                 series: vec![ScatterSeries {
@@ -756,19 +897,14 @@ fn continuous_figures(r: &continuous::Results, names: &Names) -> Vec<Figure> {
                         "{} of {} detectably negative ({:.0} % [{:.0}, {:.0}])",
                         p.negative,
                         p.directions,
-                        100.0 * p.fraction_negative,
+                        100.0 * fraction,
                         100.0 * p.interval.0,
                         100.0 * p.interval.1
                     ),
                     points: p
                         .pairs
                         .iter()
-                        .map(|q| {
-                            (
-                                (q.d_plus - q.d_minus) / SQRT2,
-                                (q.d_plus + q.d_minus) / SQRT2,
-                            )
-                        })
+                        .map(|&(plus, minus)| ((plus - minus) / SQRT2, (plus + minus) / SQRT2))
                         .collect(),
                     marker_size: Some(4),
                     ..ScatterSeries::default()
@@ -789,10 +925,10 @@ fn continuous_figures(r: &continuous::Results, names: &Names) -> Vec<Figure> {
         .collect();
     if !list.is_empty() {
         out.push(panels(
-            names.continuous("fig7a", &env),
+            names.continuous("fig7a", env),
             format!(
-                "Fig. 7a on {env}: random directions at the poorest low-σ solution (σ = {}, seed {}) under objectives of each σ; the grey band is the sampling noise of the curvature. Paper (Hopper): for σ = 0, 84 % of directions have detectably negative curvature; for σ = 1 nearly all are within the noise.",
-                r.solution.low.sigma, r.solution.low.seed
+                "Fig. 7a on {env}: random directions at the poorest low-σ solution ({}) under objectives of each σ; the grey band is the sampling noise of the curvature. Paper (Hopper): for σ = 0, 84 % of directions have detectably negative curvature; for σ = 1 nearly all are within the noise.",
+                r.solution
             ),
             2,
             (800, 600),
@@ -807,7 +943,7 @@ fn continuous_figures(r: &continuous::Results, names: &Names) -> Vec<Figure> {
         .map(|(k, i)| LineSeries {
             label: format!(
                 "σ = {}{}",
-                i.probe_sigma,
+                i.sigma,
                 if i.monotone { " (monotone)" } else { "" }
             ),
             points: i.points.iter().map(|&(a, v, _)| (a, v)).collect(),
@@ -822,7 +958,7 @@ fn continuous_figures(r: &continuous::Results, names: &Names) -> Vec<Figure> {
         })
         .collect();
     out.push(panels(
-        names.continuous("fig7b", &env),
+        names.continuous("fig7b", env),
         format!(
             "Fig. 7b on {env}: the objective of each σ along the line from the low-σ solution (a = 0) to the high-σ solution of the same init (a = 1), ± one standard error. Paper (Hopper): a monotonically increasing path exists in the high-σ objective."
         ),
@@ -838,6 +974,30 @@ fn continuous_figures(r: &continuous::Results, names: &Names) -> Vec<Figure> {
         })],
     ));
     out
+}
+
+/// Draws figures under `root` (their `file`s are relative to it).
+///
+/// # Errors
+///
+/// A figure that cannot be drawn or written.
+pub fn draw_figures(list: &[Figure], root: &Path) -> Result<(), Error> {
+    for f in list {
+        let path = root.join(&f.file);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_path_buf(), e))?;
+        }
+        match &f.what {
+            What::Panels {
+                width,
+                height,
+                cols,
+                panels,
+            } => plot::panels(&path, *width, *height, *cols, panels)?,
+            What::Worlds(worlds) => plot::gridworld_panels(&path, worlds)?,
+        }
+    }
+    Ok(())
 }
 
 /// The environment's name in file names and titles.
@@ -870,7 +1030,7 @@ pub fn figures(r: &Results) -> Vec<Figure> {
     ));
     out.extend(sweep_figures(&r.sweep, &r.settings.gridworld, &names));
     for c in &r.continuous {
-        out.extend(continuous_figures(c, &names));
+        out.extend(section32_figures(&Section32::from(c)));
     }
     out
 }
@@ -882,19 +1042,6 @@ pub fn figures(r: &Results) -> Vec<Figure> {
 /// A figure that cannot be drawn or written.
 pub fn draw_all(r: &Results, root: &Path) -> Result<Vec<Figure>, Error> {
     let list = figures(r);
-    let dir = root.join(DIR);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::Io(dir.clone(), e))?;
-    for f in &list {
-        let path = root.join(&f.file);
-        match &f.what {
-            What::Panels {
-                width,
-                height,
-                cols,
-                panels,
-            } => plot::panels(&path, *width, *height, *cols, panels)?,
-            What::Worlds(worlds) => plot::gridworld_panels(&path, worlds)?,
-        }
-    }
+    draw_figures(&list, root)?;
     Ok(list)
 }

@@ -71,8 +71,15 @@ pub struct Settings {
     /// Probe step of the curvature comparison with the Hessian's
     /// eigenvalues (small, so that `(D+ + D−)/α²` is `dᵀHd`).
     pub curvature_alpha: f64,
-    /// Worker threads (results do not depend on it).
+    /// Worker threads (results do not depend on it, so results files do
+    /// not record it).
+    #[serde(skip, default = "available_threads")]
     pub threads: usize,
+}
+
+/// All cores.
+fn available_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 impl Settings {
@@ -96,7 +103,7 @@ impl Settings {
             points: 41,
             grid: 61,
             curvature_alpha: 1e-3,
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            threads: available_threads(),
         }
     }
 

@@ -121,7 +121,8 @@ fn check_probes(r: &Results) -> u64 {
             p.probe_sigma
         );
         assert!(p.pairs.iter().enumerate().all(|(i, q)| q.index == i as u64));
-        assert!(p.band > 0.0 && p.base_error > 0.0);
+        // Zero when every episode returns the same (saturated, clipped actions).
+        assert!(p.band >= 0.0 && p.base_error >= 0.0);
         detectable += neg + pos;
     }
     for (p, &ps) in r.probes.iter().zip(&s.probe_sigmas) {
@@ -137,11 +138,12 @@ fn probe_counts_are_consistent() {
 
 #[test]
 fn probe_counts_are_consistent_where_curvature_is_detectable() {
-    // MountainCarContinuous's initial states vary little: some curvature is
-    // detectable even with 2 episodes.
+    // MountainCarContinuous's initial states vary little: with a large step
+    // some curvature is detectable even with 2 episodes (6 of the 24
+    // directions here; with α = 0.5 none, once the clipped actions saturate).
     let s = Settings {
         env: continuous::Env::MountainCar,
-        alpha: 0.5,
+        alpha: 2.0,
         ..Settings::tiny()
     };
     let r = continuous::run_threads(&s, 2, &mut |_, _, _| {}).expect("runs");
