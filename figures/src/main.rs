@@ -70,7 +70,9 @@ impl Progress for Bars {
 
 fn main() {
     let mut scale = Scale::Standard;
-    let mut out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    // The workspace root (this crate's parent folder).
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = manifest.parent().unwrap_or(manifest).to_path_buf();
     let mut threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (mut draw_only, mut quiet) = (false, false);
     let mut parser = Parser::from_env();

@@ -601,6 +601,13 @@ pub fn markdown(results: &Results, figures: &[Figure], scale: Scale) -> String {
          (`{command} -- --draw-only` redraws both without rerunning).\n",
         scale.name()
     );
+    let _ = writeln!(
+        out,
+        "The same experiments print as text, with flags for other scales, from the examples: \
+         `cargo run --release --example saddle` (§2.1), `--example gridworld` (§3.1 fractions), \
+         `--example gridworld_landscape` (Fig. 4) and `--example continuous_sigma` (§3.2); \
+         §3.2 on MuJoCo is `cargo run --release -p policy-landscape-mujoco --example section32`.\n"
+    );
     let holds = claims.iter().filter(|c| c.status == Status::Holds).count();
     let part = claims.iter().filter(|c| c.status == Status::InPart).count();
     let fails = claims.iter().filter(|c| c.status == Status::Fails).count();
