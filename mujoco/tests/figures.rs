@@ -141,8 +141,7 @@ fn the_log_converts_into_section32_with_the_records_counts_and_values() {
         let above = stats.pairs.iter().filter(|q| q.sum() > q.band).count() as u64;
         assert_eq!((p.negative, stats.positive), (below, above), "σ = {ps}");
         assert!(stats.pairs.iter().all(|q| q.band > 0.0));
-        let mean_band =
-            stats.pairs.iter().map(|q| q.band).sum::<f64>() / stats.pairs.len() as f64;
+        let mean_band = stats.pairs.iter().map(|q| q.band).sum::<f64>() / stats.pairs.len() as f64;
         assert_eq!(p.band, mean_band);
         assert_eq!(p.band, stats.band);
         // The accumulator's mean curvature (D+ + D−)/α² is the pairs'.
