@@ -265,9 +265,9 @@ pub struct ProbeStats {
     pub fraction_negative: f64,
     /// Its 95 % Wilson interval.
     pub interval: (f64, f64),
-    /// Mean curvature projection `(D+ + D−)/2`.
+    /// Mean curvature `(D+ + D−)/α²` (the accumulator's).
     pub mean_curvature: f64,
-    /// Mean gradient projection `(D+ − D−)/2`.
+    /// Mean gradient projection `(D+ − D−)/2α` (the accumulator's).
     pub mean_gradient: f64,
     /// The objective at the point, with its standard error.
     pub base: f64,
