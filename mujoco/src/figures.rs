@@ -1,8 +1,7 @@
 //! The paper's Fig. 5, 6, 7a and 7b of a MuJoCo task, drawn by the
-//! `policy-landscape-figures` crate from its neutral
-//! [`Section32`](policy_landscape_figures::draw::Section32): [`section32`]
-//! converts a [`Report`] of a results file into it, [`draw`] writes the
-//! images.
+//! `policy-landscape-figures` crate from its neutral [`Section32`]:
+//! [`section32`] converts a [`Report`] of a results file into it,
+//! [`draw()`] writes the images.
 
 use std::path::{Path, PathBuf};
 
