@@ -18,6 +18,17 @@
 //! split the grid and their files be concatenated (`cat a.jsonl b.jsonl`)
 //! before the next phases; `--phase report` only prints the report.
 //! Results do not depend on `--threads`.
+//!
+//! `--phase all` ends, and `--phase figures` only does, by drawing the
+//! paper's Fig. 5, 6, 7a and 7b of the results file with the figures crate
+//! (`policy_landscape_mujoco::figures`) under `--figures DIR` (default: the
+//! repository root), as `DIR/docs/figures/fig5-hopper.png`,
+//! `fig6-hopper.png`, `fig7a-hopper.png` and `fig7b-hopper.png` (the task's
+//! name in place of `hopper`); the files written are printed.
+//!
+//! ```text
+//! cargo run --release -p policy-landscape-mujoco --example section32 -- --env hopper --phase figures --figures /tmp/out
+//! ```
 
 use std::path::PathBuf;
 
@@ -25,6 +36,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use policy_landscape::reinforce::Estimator;
 use policy_landscape_mujoco::Task;
 use policy_landscape_mujoco::experiment::{Log, Phase, Progress, Report, Settings, run_phase};
+use policy_landscape_mujoco::figures;
 
 #[path = "../../examples/cli/mod.rs"]
 mod cli;
@@ -68,6 +80,8 @@ fn main() {
     let mut scale = "quick".to_string();
     let mut phase = "all".to_string();
     let mut out: Option<PathBuf> = None;
+    // The repository root, wherever the example is started from.
+    let mut figures_root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
     let mut shard = "0/1".to_string();
     let mut threads = cli::all_cores();
     let q = Settings::quick(Task::Hopper);
@@ -75,8 +89,9 @@ fn main() {
     let mut cli = Cli::new(
         "section32",
         "The paper's §3.2 on MuJoCo: learning curves per σ with a rate search (Fig. 5), curvature \
-         along training (Fig. 6),\nprobes at solutions and an interpolation (Fig. 7). Flags after \
-         --scale override its values.",
+         along training (Fig. 6),\nprobes at solutions and an interpolation (Fig. 7), drawn as \
+         docs/figures/fig5-<env>.png ... fig7b-<env>.png under --figures.\nFlags after --scale \
+         override its values.",
     )
     .flag("env", "NAME", &env, "hopper, walker2d or half_cheetah")
     .flag(
@@ -89,13 +104,20 @@ fn main() {
         "phase",
         "NAME",
         &phase,
-        "all, train, curvature, solutions or report",
+        "all (then figures), train, curvature, solutions, report or figures (draw Fig. 5-7 \
+         from --out)",
     )
     .flag(
         "out",
         "FILE",
         "mujoco/results/<env>.jsonl",
         "results file (JSON lines; resumed)",
+    )
+    .flag(
+        "figures",
+        "DIR",
+        "the repository root",
+        "where Fig. 5-7 go: DIR/docs/figures/fig5-<env>.png, ...",
     )
     .flag("shard", "I/N", &shard, "train only runs j with j mod N = I")
     .flag(
@@ -193,6 +215,7 @@ fn main() {
             "scale" => scale = cli.value(),
             "phase" => phase = cli.value(),
             "out" => out = Some(cli.value::<String>().into()),
+            "figures" => figures_root = cli.value::<String>().into(),
             "shard" => shard = cli.value(),
             "threads" => threads = cli.value(),
             other => {
@@ -273,11 +296,13 @@ fn main() {
         "train" => &[Phase::Train],
         "curvature" => &[Phase::Curvature],
         "solutions" => &[Phase::Solutions],
-        "report" => &[],
+        "report" | "figures" => &[],
         _ => cli.fail(&format!(
-            "unknown --phase {phase:?}: all, train, curvature, solutions or report"
+            "unknown --phase {phase:?}: all, train, curvature, solutions, report or figures"
         )),
     };
+    // A shard's file lacks the other shards' runs: nothing to draw yet.
+    let draw = (phase == "all" && shard.1 == 1) || phase == "figures";
     let path = out.unwrap_or_else(|| format!("mujoco/results/{}.jsonl", task.name()).into());
     if let Err(e) = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -312,14 +337,30 @@ fn main() {
             shard.0, shard.1
         );
     }
-    match Log::read(&path) {
-        Ok(log) => {
-            let settings = log.settings.clone().unwrap_or(s);
-            print!("{}", Report::new(&settings, &log).text());
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(1);
+    let log = Log::read(&path).unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    });
+    if draw && log.settings.is_none() {
+        eprintln!("error: {} holds no results to draw", path.display());
+        std::process::exit(1);
+    }
+    let settings = log.settings.clone().unwrap_or(s);
+    let report = Report::new(&settings, &log);
+    print!("{}", report.text());
+    if draw {
+        match figures::draw(&report, &figures_root) {
+            Ok(files) => {
+                println!("\nfigures:");
+                for f in files {
+                    let f = std::fs::canonicalize(&f).unwrap_or(f);
+                    println!("  {}", f.display());
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::exit(1);
+            }
         }
     }
     println!("\n{:.0} s", start.elapsed().as_secs_f64());

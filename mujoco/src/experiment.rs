@@ -265,9 +265,9 @@ pub struct ProbeStats {
     pub fraction_negative: f64,
     /// Its 95 % Wilson interval.
     pub interval: (f64, f64),
-    /// Mean curvature projection `(D+ + D−)/2`.
+    /// Mean curvature `(D+ + D−)/α²` (the accumulator's).
     pub mean_curvature: f64,
-    /// Mean gradient projection `(D+ − D−)/2`.
+    /// Mean gradient projection `(D+ − D−)/2α` (the accumulator's).
     pub mean_gradient: f64,
     /// The objective at the point, with its standard error.
     pub base: f64,
@@ -275,6 +275,54 @@ pub struct ProbeStats {
     pub base_error: f64,
     /// The verdict's label (`"LocalMaximum"`, `"Saddle"`, ...).
     pub verdict: String,
+    /// Every direction's pair, in index order (Fig. 7a's points). Empty in
+    /// files written before the pairs were recorded.
+    #[serde(default)]
+    pub pairs: Vec<ProbePair>,
+    /// The mean of the pairs' [`ProbePair::band`]s (the band drawn in
+    /// Fig. 7a, in units of `D+ + D−`); 0 in files without pairs.
+    #[serde(default)]
+    pub band: f64,
+}
+
+/// One probed direction of Fig. 7a.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProbePair {
+    /// Direction index (of the probes' direction seed).
+    pub index: u64,
+    /// `D+ = O(θ0 + α d) − O(θ0)`.
+    pub d_plus: f64,
+    /// `D− = O(θ0 − α d) − O(θ0)`.
+    pub d_minus: f64,
+    /// The detectability threshold of `D+ + D−` (footnote 6), as the
+    /// core's accumulator judges this pair: 2 standard errors of
+    /// `O+ + O− − 2 O0` (errors taken as independent, which is conservative
+    /// under common random numbers), at least the accumulator's relative
+    /// floor. The pair is detectably negative when `D+ + D− < −band`.
+    pub band: f64,
+}
+
+impl ProbePair {
+    /// The curvature sum `D+ + D−` (`α² dᵀHd` up to noise).
+    pub fn sum(&self) -> f64 {
+        self.d_plus + self.d_minus
+    }
+}
+
+/// An objective that keeps the standard error of every evaluation, in
+/// order: the probe driver evaluates `+` then `−` of each direction, one
+/// point at a time (the objectives here have one lane).
+struct Recording<O> {
+    inner: O,
+    errors: Vec<f64>,
+}
+
+impl<O: probe::Objective<f64>> probe::Objective<f64> for Recording<O> {
+    fn evaluate(&mut self, theta: &[f64]) -> policy_landscape::Result<Estimate<f64>> {
+        let e = self.inner.evaluate(theta)?;
+        self.errors.push(e.std_error);
+        Ok(e)
+    }
 }
 
 /// One line of a results file.
@@ -975,21 +1023,35 @@ impl<const O: usize, const A: usize> Context<'_, O, A> {
                 .get(&run.id())
                 .and_then(|c| c.get(&s.updates))
                 .ok_or("a final checkpoint is missing")?;
-            let mut objective = self
-                .objective::<F>(probe_sigma, s.gamma)
+            let mut objective = Recording {
+                inner: self
+                    .objective::<F>(probe_sigma, s.gamma)
+                    .map_err(|e| e.to_string())?,
+                errors: Vec::new(),
+            };
+            let thresholds = Thresholds::default();
+            let mut acc = probe::start(&mut objective, theta, s.alpha, thresholds)
                 .map_err(|e| e.to_string())?;
-            let mut acc = probe::start(&mut objective, theta, s.alpha, Thresholds::default())
-                .map_err(|e| e.to_string())?;
-            probe::probe(
+            // From here on, errors 2k and 2k + 1 are direction k's + and −.
+            objective.errors.clear();
+            let mut raw = Vec::new();
+            probe::probe_each(
                 &mut objective,
                 theta,
                 DIRECTION_SEED,
                 0..s.directions,
                 &mut scratch,
                 &mut acc,
+                |index, d_plus, d_minus| raw.push((index, d_plus, d_minus)),
             )
             .map_err(|e| format!("probe of σ = {} under σ = {probe_sigma}: {e}", run.sigma))?;
             self.progress.advance(2 * s.directions + 1);
+            let pairs = pair_bands(&raw, &objective.errors, &acc, &thresholds);
+            let band = if pairs.is_empty() {
+                0.0
+            } else {
+                pairs.iter().map(|p| p.band).sum::<f64>() / pairs.len() as f64
+            };
             let cases = acc.cases();
             let interval = wilson_interval::<f64>(cases.curvature_negative, cases.total, Z95)
                 .unwrap_or((0.0, 1.0));
@@ -1004,6 +1066,8 @@ impl<const O: usize, const A: usize> Context<'_, O, A> {
                 base: acc.base(),
                 base_error: acc.base_error(),
                 verdict: format!("{:?}", acc.verdict().kind),
+                pairs,
+                band,
             };
             self.out.write(&Record::Probe {
                 run,
@@ -1053,6 +1117,33 @@ impl<const O: usize, const A: usize> Context<'_, O, A> {
     }
 }
 
+/// Every direction's pair with its footnote-6 threshold of `D+ + D−`, the
+/// one [`probe::Accumulator::push_with_errors`] judges it by: `raw` are the
+/// `(index, D+, D−)` the driver accepted, `errors` the standard errors of
+/// their `+` and `−` evaluations in order (2 per direction).
+fn pair_bands(
+    raw: &[(u64, f64, f64)],
+    errors: &[f64],
+    acc: &probe::Accumulator<f64>,
+    thresholds: &Thresholds<f64>,
+) -> Vec<ProbePair> {
+    let e0 = acc.base_error();
+    let floor = thresholds.rel_floor * acc.base().abs().max(1.0);
+    raw.iter()
+        .enumerate()
+        .map(|(k, &(index, d_plus, d_minus))| {
+            let ep = errors.get(2 * k).copied().unwrap_or(0.0);
+            let em = errors.get(2 * k + 1).copied().unwrap_or(0.0);
+            ProbePair {
+                index,
+                d_plus,
+                d_minus,
+                band: (thresholds.k_sigma * (ep * ep + em * em + 4.0 * e0 * e0).sqrt()).max(floor),
+            }
+        })
+        .collect()
+}
+
 /// Summaries of a results file: what the paper's claims are checked on.
 pub struct Report<'a> {
     s: &'a Settings,
@@ -1075,6 +1166,16 @@ impl<'a> Report<'a> {
     /// The report of `log` under `settings`.
     pub fn new(s: &'a Settings, log: &'a Log) -> Self {
         Self { s, log }
+    }
+
+    /// The settings reported on.
+    pub fn settings(&self) -> &'a Settings {
+        self.s
+    }
+
+    /// The log reported on.
+    pub fn log(&self) -> &'a Log {
+        self.log
     }
 
     /// Final deterministic returns of the finished runs of (σ, rate), by

@@ -15,6 +15,9 @@
 //!   learning-rate search, curvature along training, probes at solutions,
 //!   interpolation between solutions), parallel over episodes with results
 //!   independent of the thread count, written as JSON lines.
+//! - [`figures`]: the paper's Fig. 5, 6, 7a and 7b of a results file, drawn
+//!   by `policy-landscape-figures` (the same code that draws them for the
+//!   core's Pendulum and MountainCar).
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -22,6 +25,7 @@
 mod env;
 mod error;
 pub mod experiment;
+pub mod figures;
 mod task;
 
 pub use env::{
