@@ -71,6 +71,29 @@ pub enum Env {
     MountainCar,
 }
 
+/// The fluctuation of a curvature series (Fig. 6): the sample standard
+/// deviation of its successive differences; `None` for fewer than 3 values.
+pub fn fluctuation(values: &[f64]) -> Option<f64> {
+    let diffs: Vec<f64> = values.windows(2).map(|w| w[1] - w[0]).collect();
+    if diffs.len() >= 2 {
+        mean_sd(&diffs).map(|d| d.1)
+    } else {
+        None
+    }
+}
+
+/// Whether an interpolation `(a, value, standard error)` is monotone within
+/// the noise (Fig. 7b): it ends higher than it starts, and no step goes
+/// down by more than 2 standard errors of the difference (errors taken as
+/// independent).
+pub fn monotone(points: &[(f64, f64, f64)]) -> bool {
+    let within = points
+        .windows(2)
+        .all(|w| w[1].1 + 2.0 * (w[0].2 * w[0].2 + w[1].2 * w[1].2).sqrt() >= w[0].1);
+    let ends = matches!((points.first(), points.last()), (Some(f), Some(l)) if l.1 > f.1);
+    within && ends
+}
+
 /// The environment's name in file names and titles: `"pendulum"`,
 /// `"mountain_car"` (its serde name).
 pub fn env_name(env: Env) -> &'static str {
@@ -752,14 +775,9 @@ where
                 }
             }
             let values: Vec<f64> = points.iter().map(|p| p.1).collect();
-            let diffs: Vec<f64> = values.windows(2).map(|w| w[1] - w[0]).collect();
             curvature.push(CurvatureSeries {
                 probe_sigma: ps,
-                fluctuation: if diffs.len() >= 2 {
-                    mean_sd(&diffs).map(|d| d.1)
-                } else {
-                    None
-                },
+                fluctuation: fluctuation(&values),
                 sd: mean_sd(&values).map(|v| v.1),
                 mean_abs: mean_sd(&values.iter().map(|v| v.abs()).collect::<Vec<_>>()).map(|v| v.0),
                 points,
@@ -1041,9 +1059,6 @@ where
             .iter()
             .map(|(a, e)| (*a, e.value, e.std_error))
             .collect();
-        let within = points
-            .windows(2)
-            .all(|w| w[1].1 + 2.0 * (w[0].2 * w[0].2 + w[1].2 * w[1].2).sqrt() >= w[0].1);
         let (first, last) = (
             points.first().map_or(0.0, |p| p.1),
             points.last().map_or(0.0, |p| p.1),
@@ -1056,7 +1071,7 @@ where
         }
         Ok(Interpolation {
             probe_sigma: sigma,
-            monotone: within && last > first,
+            monotone: monotone(&points),
             strictly_monotone: points.windows(2).all(|w| w[1].1 >= w[0].1),
             dip,
             gain: last - first,

@@ -5,11 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
+use policy_landscape_figures::continuous;
 use policy_landscape_figures::draw::{
     self, CurvatureCurve, InterpolationCurve, LearningCurve, Section32, SolutionProbe,
 };
 
-use crate::experiment::{Report, mean_sd};
+use crate::experiment::Report;
 
 /// The data of Fig. 5, 6, 7a and 7b in `report`'s results file:
 ///
@@ -122,24 +123,16 @@ pub fn section32(report: &Report<'_>) -> Section32 {
     }
 }
 
-/// The fluctuation of a curvature series (Fig. 6): the sample standard
-/// deviation of its successive differences; `None` for fewer than 3
-/// points.
+/// The fluctuation of a curvature series `(update, curvature)` (Fig. 6):
+/// [`continuous::fluctuation`] of its values, the reproduction's statistic.
 pub fn fluctuation(points: &[(f64, f64)]) -> Option<f64> {
-    let diffs: Vec<f64> = points.windows(2).map(|w| w[1].1 - w[0].1).collect();
-    (diffs.len() >= 2).then(|| mean_sd(&diffs).1)
+    continuous::fluctuation(&points.iter().map(|p| p.1).collect::<Vec<_>>())
 }
 
-/// Whether an interpolation `(a, value, standard error)` is monotone
-/// within the noise (Fig. 7b): it ends higher than it starts, and no step
-/// goes down by more than 2 standard errors of the difference (errors
-/// taken as independent).
+/// Whether an interpolation `(a, value, standard error)` is monotone within
+/// the noise (Fig. 7b): [`continuous::monotone`], the reproduction's rule.
 pub fn monotone(points: &[(f64, f64, f64)]) -> bool {
-    let within = points
-        .windows(2)
-        .all(|w| w[1].1 + 2.0 * (w[0].2 * w[0].2 + w[1].2 * w[1].2).sqrt() >= w[0].1);
-    let ends = matches!((points.first(), points.last()), (Some(f), Some(l)) if l.1 > f.1);
-    within && ends
+    continuous::monotone(points)
 }
 
 /// Draws Fig. 5, 6, 7a and 7b of `report` under `root` (into
