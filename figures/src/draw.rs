@@ -9,7 +9,7 @@ use crate::plot::{
     self, Contour, GridReward, HistSeries, Histogram, LegendPos, LineSeries, Lines, Marker, Panel,
     PointMark, RefBand, RefLine, Rgb, Scatter, ScatterSeries,
 };
-use crate::run::Results;
+use crate::results::Results;
 use crate::toy::{Point, Toy};
 use crate::{Error, ProbeRecord};
 use serde::{Deserialize, Serialize};

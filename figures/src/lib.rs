@@ -20,6 +20,7 @@ pub mod gridworld;
 pub mod hessian;
 pub mod plot;
 pub mod report;
+pub mod results;
 pub mod run;
 pub mod toy;
 

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use crate::continuous;
 use crate::draw::{Figure, Names};
 use crate::gridworld::{Landscape, Spectrum, Sweep};
-use crate::run::{Results, Scale};
+use crate::results::{Results, Scale};
 use crate::toy::Toy;
 
 /// How a claim fared.
