@@ -4,7 +4,9 @@
 //! one parameter vector at a time and `K = 4` or `8` in the lanes of
 //! `ExactBatch` and `BatchTrainer` (throughput: time per parameter vector).
 //!
-//! Also a 26 x 26 LU + one solve of `I - γ P_π`, ours against nalgebra's.
+//! Also a 26 x 26 LU + one solve of `I - γ P_π`, ours against nalgebra's,
+//! and the exact Hessian (108 parameters) with its eigenvalues, ours against
+//! nalgebra's symmetric eigensolver.
 //!
 //! `cargo bench -p policy-landscape-benches --bench exact` (about two and a half minutes: the four sweeps
 //! alone take about 50 s);
@@ -380,6 +382,42 @@ fn sweeps(c: &mut Criterion) {
     group.finish();
 }
 
+/// The exact Hessian of `J_τ` at a seeded policy (108 parameters) and its
+/// eigenvalues: ours (cyclic Jacobi) against nalgebra's `SymmetricEigen`
+/// (eigenvalues only) on the same matrix, in the same run.
+fn hessian(c: &mut Criterion) {
+    let mdp = paper::mdp::<f64>();
+    let policy = seeded_policy::<f64>(3);
+    let mut ws = ExactWorkspace::new();
+    let mut h = vec![0.0; P * P];
+    ws.hessian_into(&mdp, &policy, 0.01, &mut h)
+        .expect("hessian");
+    let mut group = c.benchmark_group("hessian_108");
+    group.sample_size(20);
+    group.bench_function("ours_hessian_f64", |b| {
+        let mut out = vec![0.0; P * P];
+        b.iter(|| {
+            ws.hessian_into(&mdp, black_box(&policy), 0.01, &mut out)
+                .expect("hessian");
+            black_box(&out);
+        });
+    });
+    group.bench_function("ours_eigenvalues_f64", |b| {
+        let mut a = vec![0.0; P * P];
+        let mut values = vec![0.0; P];
+        b.iter(|| {
+            a.copy_from_slice(black_box(&h));
+            policy_landscape::linalg::symmetric_eigen(&mut a, P, &mut values, None).expect("eigen");
+            black_box(&values);
+        });
+    });
+    let m = nalgebra::DMatrix::<f64>::from_row_slice(P, P, &h);
+    group.bench_function("nalgebra_eigenvalues_f64", |b| {
+        b.iter(|| black_box(black_box(&m).clone().symmetric_eigenvalues()));
+    });
+    group.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_secs(1))
@@ -389,6 +427,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = micro, sweeps
+    targets = micro, hessian, sweeps
 }
 criterion_main!(benches);
