@@ -240,7 +240,7 @@ fn toy_figures(toy: &Toy, names: &Names) -> Vec<Figure> {
         }
         out.push(panels(
             names.pairs("quadratic-min"),
-            "Fig. S1 (top: the pairs) and S2 (bottom: the projections) on simple quadratics at the origin: a minimum, a maximum, a saddle, a linear and a flat function.".into(),
+            "Fig. S1 (top: the pairs) and S2 (bottom: the projections) on simple functions at the origin: an anisotropic minimum, maximum and saddle (Hessian eigenvalues of ratio 3, so the pairs spread), a linear and a flat function.".into(),
             quad.len(),
             (640, 560),
             list,

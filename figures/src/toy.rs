@@ -1,7 +1,7 @@
 //! The paper's toy examples (§2.1.2, Fig. 1, 2, S1, S2) as data: probes of
 //! `O(θ) = −(1 − θ₀θ₁)²` at its apparent local optimum `(−0.5, −2)` and its
-//! saddle `(0, 0)`, and of simple two-dimensional quadratics (a minimum, a
-//! maximum, a saddle, a linear and a flat function) at the origin, each
+//! saddle `(0, 0)`, and of simple two-dimensional functions (an anisotropic
+//! minimum, maximum and saddle, a linear and a flat function) at the origin, each
 //! with its exact Hessian eigenvalues and the verdict the paper expects.
 
 use policy_landscape::probe::{Thresholds, from_fn};
@@ -119,32 +119,32 @@ fn functions() -> [Case; 7] {
         ),
         case(
             "quadratic-min",
-            "θ₀² + θ₁²: a minimum",
-            |t| t[0] * t[0] + t[1] * t[1],
+            "θ₀² + 3θ₁²: a minimum",
+            |t| t[0] * t[0] + 3.0 * t[1] * t[1],
             [0.0, 0.0],
-            [2.0, 2.0],
+            [2.0, 6.0],
             "LocalMinimum",
         ),
         case(
             "quadratic-max",
-            "−θ₀² − θ₁²: a maximum",
-            |t| -(t[0] * t[0] + t[1] * t[1]),
+            "−θ₀² − 3θ₁²: a maximum",
+            |t| -(t[0] * t[0] + 3.0 * t[1] * t[1]),
             [0.0, 0.0],
-            [-2.0, -2.0],
+            [-6.0, -2.0],
             "LocalMaximum",
         ),
         case(
             "quadratic-saddle",
-            "θ₀² − θ₁²: a saddle",
-            |t| t[0] * t[0] - t[1] * t[1],
+            "θ₀² − 3θ₁²: a saddle",
+            |t| t[0] * t[0] - 3.0 * t[1] * t[1],
             [0.0, 0.0],
-            [-2.0, 2.0],
+            [-6.0, 2.0],
             "Saddle",
         ),
         case(
             "linear",
-            "θ₀ + θ₁: linear",
-            |t| t[0] + t[1],
+            "θ₀ + 2θ₁: linear",
+            |t| t[0] + 2.0 * t[1],
             [0.0, 0.0],
             [0.0, 0.0],
             "Linear",
