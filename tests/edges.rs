@@ -578,6 +578,10 @@ fn moments_are_validated_when_deserialised() {
 
 // -------------------------------------------------------------------- MDP
 
+#[cfg_attr(
+    miri,
+    ignore = "a third of the suite's Miri time (f32 solves over many discounts)"
+)]
 #[test]
 fn f32_gridworld_discount_is_validated_against_the_solver_precision() {
     // S = 26 in f32: the bound 1 - 4 S eps = 0.9999876. Above about

@@ -314,6 +314,10 @@ fn check_policy_gradients<const S: usize, const F: usize, const A: usize, M>(
     }
 }
 
+#[cfg_attr(
+    miri,
+    ignore = "minutes under Miri (finite differences over every parameter)"
+)]
 #[test]
 fn score_and_entropy_gradients_tabular() {
     check_policy_gradients("tabular", Softmax::<f64, 5, 4>::tabular(), 20);

@@ -533,6 +533,7 @@ fn interpolate_on_a_quadratic_is_the_closed_form() {
     }
 }
 
+#[cfg_attr(miri, ignore = "minutes under Miri (dozens of exact evaluations)")]
 #[test]
 fn interpolate_exact_matches_exact_evaluations() {
     let mdp = paper::mdp::<f64>();

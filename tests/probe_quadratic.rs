@@ -232,6 +232,7 @@ fn each_direction_reports_a_dot_d_and_d_h_d() {
 
 /// With `a = 0` the two sides are evaluated at `±αd`, which give the same
 /// value bit for bit: the gradient projection is exactly 0.
+#[cfg_attr(miri, ignore = "minutes under Miri (thousands of directions)")]
 #[test]
 fn zero_gradient_gives_zero_projection_exactly() {
     let q = Quadratic::new(vec![0.0; 40], random_vec(9, 40, -1.0, 1.0), Some(10));
@@ -409,6 +410,7 @@ fn trace_and_gradient_norm_estimates_within_three_standard_errors() {
 
 /// With `H = cI` every direction has curvature `c`: the trace is exact and
 /// its standard error vanishes.
+#[cfg_attr(miri, ignore = "minutes under Miri (thousands of directions)")]
 #[test]
 fn isotropic_hessian_gives_exact_trace() {
     for c in [-2.5, 0.75] {

@@ -173,6 +173,7 @@ fn check_case<T: Real>(case: &Case, rel: f64, floor: f64) {
     );
 }
 
+#[cfg_attr(miri, ignore = "minutes under Miri (every public exact case)")]
 #[test]
 fn every_public_case_matches_in_f64_to_1e_9() {
     let cases = exact_cases();
@@ -182,6 +183,7 @@ fn every_public_case_matches_in_f64_to_1e_9() {
     }
 }
 
+#[cfg_attr(miri, ignore = "minutes under Miri (every public exact case)")]
 #[test]
 fn every_public_case_matches_in_f32_to_1e_4() {
     for case in &exact_cases() {
