@@ -589,7 +589,7 @@ fn init<const O: usize, const F: usize>(
 }
 
 /// Mean and sample standard deviation (0 for one value); `None` for none.
-fn mean_sd(xs: &[f64]) -> Option<(f64, f64)> {
+pub fn mean_sd(xs: &[f64]) -> Option<(f64, f64)> {
     if xs.is_empty() {
         return None;
     }

@@ -750,7 +750,7 @@ impl From<&continuous::Results> for Section32 {
                             .iter()
                             .filter_map(|c| c.points.get(i).map(|p| p.1))
                             .collect();
-                        let (mean, sd) = mean_sd(&ys);
+                        let (mean, sd) = continuous::mean_sd(&ys).unwrap_or((f64::NAN, f64::NAN));
                         points.push((u as f64, mean, sd));
                     }
                 }
@@ -1003,20 +1003,6 @@ pub fn draw_figures(list: &[Figure], root: &Path) -> Result<(), Error> {
 /// The environment's name in file names and titles.
 pub fn env_name(r: &continuous::Results) -> String {
     continuous::env_name(r.settings.env).into()
-}
-
-/// Mean and sample standard deviation (0 for fewer than 2 values).
-pub fn mean_sd(xs: &[f64]) -> (f64, f64) {
-    let n = xs.len() as f64;
-    if xs.is_empty() {
-        return (f64::NAN, f64::NAN);
-    }
-    let mean = xs.iter().sum::<f64>() / n;
-    if xs.len() < 2 {
-        return (mean, 0.0);
-    }
-    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean, var.sqrt())
 }
 
 /// Every figure of a run, in the report's order.
