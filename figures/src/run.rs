@@ -2,7 +2,6 @@
 //! report) in one call.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::draw::{self, Figure};
 pub use crate::results::{REPORT, RESULTS, Results, Scale, Settings};
@@ -36,11 +35,7 @@ pub fn run(settings: &Settings, progress: &dyn Progress) -> Result<Results, Erro
     let g = &settings.gridworld;
     let cells = 1 + (g.taus.len() * g.decays.len()) as u64;
     progress.stage("§3.1 sweep (runs)", cells * g.seeds);
-    let done = AtomicU64::new(0);
-    let sweep = gridworld::sweep(g, &|n| {
-        done.fetch_add(n, Ordering::Relaxed);
-        progress.advance(n);
-    })?;
+    let sweep = gridworld::sweep(g, &|n| progress.advance(n))?;
     progress.stage("§3.1 landscape: θ_sub, θ_opt, probes, Hessians, slices", 1);
     let landscape = gridworld::landscape(g)?;
     progress.advance(1);
