@@ -132,32 +132,31 @@ pub fn toy_claims(toy: &Toy, names: &Names) -> Vec<Claim> {
         figures: quadratics.iter().map(|p| names.projections(&p.name)).collect(),
     });
     // §2.1.2: extreme probe curvatures against the eigenvalues, in 2D.
-    let reach: Vec<String> = toy
+    // Per point with curvature: the probes' extreme dᵀHd, computed once.
+    let extremes: Vec<(&crate::toy::Point, f64, f64)> = toy
         .points
         .iter()
         .filter(|p| p.eigenvalues != [0.0, 0.0])
         .map(|p| {
             let a2 = p.probe.alpha * p.probe.alpha;
-            let curv: Vec<f64> = p.probe.pairs.iter().map(|(a, b)| (a + b) / a2).collect();
-            let lo = curv.iter().copied().fold(f64::INFINITY, f64::min);
-            let hi = curv.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let curv = p.probe.pairs.iter().map(|(a, b)| (a + b) / a2);
+            let lo = curv.clone().fold(f64::INFINITY, f64::min);
+            let hi = curv.fold(f64::NEG_INFINITY, f64::max);
+            (p, lo, hi)
+        })
+        .collect();
+    let reach: Vec<String> = extremes
+        .iter()
+        .map(|(p, lo, hi)| {
             format!(
                 "{}: dᵀHd in [{lo:.3}, {hi:.3}], λ = {:?}",
                 p.name, p.eigenvalues
             )
         })
         .collect();
-    let holds_2d = toy
-        .points
+    let holds_2d = extremes
         .iter()
-        .filter(|p| p.eigenvalues != [0.0, 0.0])
-        .all(|p| {
-            let a2 = p.probe.alpha * p.probe.alpha;
-            let curv: Vec<f64> = p.probe.pairs.iter().map(|(a, b)| (a + b) / a2).collect();
-            let lo = curv.iter().copied().fold(f64::INFINITY, f64::min);
-            let hi = curv.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            close(lo, p.eigenvalues[0]) && close(hi, p.eigenvalues[1])
-        });
+        .all(|(p, lo, hi)| close(*lo, p.eigenvalues[0]) && close(*hi, p.eigenvalues[1]));
     let alpha = toy.settings.alpha;
     claims.push(Claim {
         source: "§2.1.2 (two dimensions)".into(),
