@@ -46,6 +46,8 @@ pub use batch::{BatchEvaluation, ExactBatch};
 use engine::Engine;
 pub use evaluation::Evaluation;
 pub use hessian::{HessianAccuracy, default_hessian_step, hessian_len};
+#[cfg(feature = "std")]
+pub use sparse::OwnedSparsePlan;
 pub use sparse::{Ordering, SparseEvaluation, SparsePlan, SparseWorkspace};
 
 /// Scratch and results of exact evaluation for `S` states and `A` actions

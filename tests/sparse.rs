@@ -494,6 +494,38 @@ fn owned_builders_and_index_len() {
     assert_eq!(chain.view().states(), 7);
 }
 
+/// An owned plan re-slices the indices `SparsePlan::new` wrote: the same
+/// results, bit for bit, as a borrowed plan, in both orderings.
+#[test]
+fn owned_plan_equals_borrowed_plan() {
+    use policy_landscape::exact::OwnedSparsePlan;
+    let cells = [RewardCell::new(0, 5, 5.0), RewardCell::new(5, 0, 4.5)];
+    let world = Gridworld::new(6, &cells).p_success(0.7);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(31);
+    let n = world.states();
+    let theta: Vec<[f64; 4]> = (0..n)
+        .map(|_| core::array::from_fn(|_| uniform(&mut rng, -2.0, 2.0)))
+        .collect();
+    for ordering in [Ordering::Natural, Ordering::NestedDissection] {
+        let owned =
+            OwnedSparsePlan::new(world.build_sparse_owned::<4>().unwrap(), ordering).unwrap();
+        let plan = owned.plan();
+        assert_eq!(plan.ordering(), ordering);
+        let mdp = owned.mdp().view();
+        let mut indices = plan_indices(&mdp, ordering);
+        let borrowed = SparsePlan::new(mdp, ordering, &mut indices).unwrap();
+        assert_eq!(plan.factor_entries(), borrowed.factor_entries());
+        let (a, b) = (
+            sparse_results(&plan, &theta, 0.1, 0.03),
+            sparse_results(&borrowed, &theta, 0.1, 0.03),
+        );
+        assert_eq!(a.j.to_bits(), b.j.to_bits());
+        for (x, y) in [(&a.v, &b.v), (&a.d, &b.d), (&a.q, &b.q), (&a.grad, &b.grad)] {
+            assert_eq!(bits(x), bits(y));
+        }
+    }
+}
+
 /// `J` of the uniform policy on k × k worlds (the paper's two corner
 /// rewards, deterministic moves, γ = 0.99) against SuperLU's solve of the
 /// same system, computed independently by `benches/sparse/spsolve.py`

@@ -662,3 +662,91 @@ impl<T: Real, const A: usize> SparseEvaluation<'_, '_, T, A> {
         Ok(())
     }
 }
+
+/// A [`SparsePlan`] that owns its MDP and its indices (`std` feature), for
+/// holders that cannot keep a borrow: a plan stored in a struct, a
+/// language binding's object. [`OwnedSparsePlan::plan`] re-slices the
+/// stored indices in O(1); the symbolic phase runs once, in
+/// [`OwnedSparsePlan::new`].
+///
+/// # Examples
+///
+/// ```
+/// use policy_landscape::exact::{Ordering, OwnedSparsePlan, SparseWorkspace};
+/// use policy_landscape::mdp::{Gridworld, RewardCell};
+/// use policy_landscape::policy::SoftmaxRow;
+///
+/// let cells = [RewardCell::new(0, 9, 5.0), RewardCell::new(9, 0, 4.5)];
+/// let world = Gridworld::new(10, &cells).build_sparse_owned::<4>()?;
+/// let owned = OwnedSparsePlan::new(world, Ordering::NestedDissection)?;
+/// let plan = owned.plan();
+/// let n = plan.mdp().states();
+/// let mut scalars = vec![0.0; plan.scalar_len()];
+/// let (mut rows, mut q) = (vec![SoftmaxRow::default(); n], vec![[0.0; 4]; n]);
+/// let mut ws = SparseWorkspace::new(&plan, &mut scalars, &mut rows, &mut q)?;
+/// assert!(ws.objective(&vec![[0.0; 4]; n], 0.0, 0.0)? > 0.0);
+/// # Ok::<(), policy_landscape::Error>(())
+/// ```
+#[cfg(feature = "std")]
+#[derive(Clone, Debug)]
+pub struct OwnedSparsePlan<T, const A: usize> {
+    mdp: crate::mdp::OwnedSparseMdp<T, A>,
+    ordering: Ordering,
+    indices: std::vec::Vec<u32>,
+    /// `L + U`'s entries ([`SparsePlan::factor_entries`]).
+    entries: usize,
+}
+
+#[cfg(feature = "std")]
+impl<T: Real, const A: usize> OwnedSparsePlan<T, A> {
+    /// The symbolic phase of `mdp` in `ordering`, on indices it allocates
+    /// (exactly [`SparsePlan::index_len`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`SparsePlan::new`].
+    pub fn new(mdp: crate::mdp::OwnedSparseMdp<T, A>, ordering: Ordering) -> Result<Self> {
+        let mut indices = std::vec![0u32; SparsePlan::index_len(&mdp.view(), ordering)?];
+        let entries = SparsePlan::new(mdp.view(), ordering, &mut indices)?.factor_entries();
+        Ok(Self {
+            mdp,
+            ordering,
+            indices,
+            entries,
+        })
+    }
+
+    /// The MDP the plan was made for.
+    pub fn mdp(&self) -> &crate::mdp::OwnedSparseMdp<T, A> {
+        &self.mdp
+    }
+
+    /// The plan over the stored indices: the layout [`SparsePlan::new`]
+    /// wrote (seven per-state lists, two per-transition lists, then the
+    /// factors' columns), sliced again without recomputing anything.
+    pub fn plan(&self) -> SparsePlan<'_, T, A> {
+        let mdp = self.mdp.view();
+        let (n, m) = (mdp.states(), mdp.transitions());
+        let (perm, rest) = self.indices.split_at(n);
+        let (iperm, rest) = rest.split_at(n);
+        let (start, rest) = rest.split_at(n);
+        let (diag, rest) = rest.split_at(n);
+        let (end, rest) = rest.split_at(n);
+        let (in_ptr, rest) = rest.split_at(n + 1);
+        let (in_e, rest) = rest.split_at(m);
+        let (in_sa, rest) = rest.split_at(m);
+        SparsePlan {
+            mdp,
+            ordering: self.ordering,
+            perm,
+            iperm,
+            start,
+            diag,
+            end,
+            col: &rest[..self.entries],
+            in_ptr,
+            in_e,
+            in_sa,
+        }
+    }
+}
