@@ -496,6 +496,7 @@ fn owned_builders_and_index_len() {
 
 /// An owned plan re-slices the indices `SparsePlan::new` wrote: the same
 /// results, bit for bit, as a borrowed plan, in both orderings.
+#[cfg(feature = "std")]
 #[test]
 fn owned_plan_equals_borrowed_plan() {
     use policy_landscape::exact::OwnedSparsePlan;
