@@ -14,6 +14,7 @@ mod error;
 mod exact;
 mod mdp;
 mod policy;
+mod probe;
 
 use pyo3::prelude::*;
 
@@ -42,6 +43,17 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(exact::train_exact, m)?)?;
     m.add_function(wrap_pyfunction!(exact::classify, m)?)?;
     m.add_function(wrap_pyfunction!(exact::sweep, m)?)?;
+    m.add_class::<probe::Objective>()?;
+    m.add_class::<probe::ExactObjective>()?;
+    m.add_class::<probe::Accumulator>()?;
+    m.add_class::<probe::Verdict>()?;
+    m.add_function(wrap_pyfunction!(probe::direction, m)?)?;
+    m.add_function(wrap_pyfunction!(probe::directions, m)?)?;
+    m.add_function(wrap_pyfunction!(probe::start, m)?)?;
+    m.add_function(wrap_pyfunction!(probe::probe, m)?)?;
+    m.add_function(wrap_pyfunction!(probe::probe_pairs, m)?)?;
+    m.add_function(wrap_pyfunction!(probe::interpolate, m)?)?;
+    m.add_function(wrap_pyfunction!(probe::improving_curvature, m)?)?;
     m.add_function(wrap_pyfunction!(_noop, m)?)?;
     Ok(())
 }
