@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 mod arrays;
+mod continuous;
 mod error;
 mod exact;
 mod mdp;
@@ -54,6 +55,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(probe::probe_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(probe::interpolate, m)?)?;
     m.add_function(wrap_pyfunction!(probe::improving_curvature, m)?)?;
+    continuous::register(m)?;
     m.add_function(wrap_pyfunction!(_noop, m)?)?;
     Ok(())
 }
