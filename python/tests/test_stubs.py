@@ -9,7 +9,7 @@ import policy_landscape
 from policy_landscape import _core
 
 # Aliases that exist for typing only.
-TYPING_ONLY = {"Array", "ObjectiveLike"}
+TYPING_ONLY = {"Array", "ObjectiveLike", "_Clip"}
 
 
 def stub_tree():
