@@ -1,14 +1,48 @@
 //! numpy in and out.
 
-use numpy::{AllowTypeChange, PyArray1, PyArrayLikeDyn, PyArrayMethods, PyUntypedArrayMethods};
+use numpy::{
+    AllowTypeChange, PyArray1, PyArrayDescrMethods, PyArrayLikeDyn, PyArrayMethods, PyUntypedArray,
+    PyUntypedArrayMethods,
+};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::error::shape;
+use crate::error::{invalid, shape};
 
-/// A float64 array read from anything numpy converts (arrays of any dtype
-/// that casts to float64, lists, scalars), copied in C order, and its
-/// shape.
-pub fn read(obj: &Bound<'_, PyAny>) -> PyResult<(Vec<f64>, Vec<usize>)> {
+/// A float64 array read from an array, a (nested) list or a scalar of
+/// numbers (bool, integer or float dtype), copied in C order, and its
+/// shape; `what` names it in the errors. Strings, objects and complex
+/// numbers are refused (`InvalidParameterError`) rather than parsed or
+/// truncated; a ragged list is a `ShapeError`.
+pub fn read(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<(Vec<f64>, Vec<usize>)> {
+    let converted;
+    let obj = if obj.cast::<PyUntypedArray>().is_ok() {
+        obj
+    } else {
+        let py = obj.py();
+        converted = py
+            .import("numpy")?
+            .getattr("asarray")?
+            .call1((obj,))
+            .map_err(|e| {
+                if e.is_instance_of::<PyValueError>(py) {
+                    shape(format!(
+                        "{what} must be a regular array of numbers: {}",
+                        e.value(py)
+                    ))
+                } else {
+                    e
+                }
+            })?;
+        &converted
+    };
+    let dtype = obj.cast::<PyUntypedArray>()?.dtype();
+    if !matches!(dtype.kind(), b'b' | b'i' | b'u' | b'f') {
+        return Err(invalid(format!(
+            "{what} must hold numbers (bool, integer or float), found dtype {}",
+            dtype.str()?
+        )));
+    }
     let arr: PyArrayLikeDyn<'_, f64, AllowTypeChange> = obj.extract()?;
     let shape = arr.shape().to_vec();
     let data = arr.as_array().iter().copied().collect();
@@ -20,14 +54,17 @@ fn show(dims: &[usize]) -> String {
         [n] => format!("({n},)"),
         _ => format!(
             "({})",
-            dims.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
+            dims.iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
 
 /// A float64 array of exactly `dims`; `what` names it in the error.
 pub fn read_shape(obj: &Bound<'_, PyAny>, what: &str, dims: &[usize]) -> PyResult<Vec<f64>> {
-    let (data, found) = read(obj)?;
+    let (data, found) = read(obj, what)?;
     if found != dims {
         return Err(shape(format!(
             "{what} must have shape {}, found {}",
@@ -40,7 +77,7 @@ pub fn read_shape(obj: &Bound<'_, PyAny>, what: &str, dims: &[usize]) -> PyResul
 
 /// A one-dimensional float64 array of any length.
 pub fn read_vec(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<f64>> {
-    let (data, found) = read(obj)?;
+    let (data, found) = read(obj, what)?;
     if found.len() != 1 {
         return Err(shape(format!(
             "{what} must be one-dimensional, found shape {}",
@@ -52,7 +89,7 @@ pub fn read_vec(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<f64>> {
 
 /// An unsigned integer array (indices), one-dimensional.
 pub fn read_indices(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u64>> {
-    let (data, found) = read(obj)?;
+    let (data, found) = read(obj, what)?;
     if found.len() != 1 {
         return Err(shape(format!(
             "{what} must be one-dimensional, found shape {}",

@@ -170,7 +170,11 @@ impl Evaluation {
     /// `∂J_τ/∂z[s, a]` (the logits), shape `(S, A)`.
     #[getter]
     fn logit_gradient<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        write(py, self.d.logit_gradient.clone(), &[self.d.states, self.d.actions])
+        write(
+            py,
+            self.d.logit_gradient.clone(),
+            &[self.d.states, self.d.actions],
+        )
     }
     /// `∂J_τ/∂θ` in the policy's torch layout.
     #[getter]
@@ -189,7 +193,9 @@ fn check_tau(tau: f64) -> PyResult<()> {
     if tau.is_finite() && tau >= 0.0 {
         Ok(())
     } else {
-        Err(invalid(format!("tau must be finite and non-negative, found {tau}")))
+        Err(invalid(format!(
+            "tau must be finite and non-negative, found {tau}"
+        )))
     }
 }
 
@@ -197,9 +203,16 @@ fn check_tau(tau: f64) -> PyResult<()> {
 /// GIL is released while it runs).
 #[pyfunction]
 #[pyo3(signature = (mdp, policy, tau = 0.0))]
-pub fn evaluate_exact(py: Python<'_>, mdp: &Mdp, policy: &Softmax, tau: f64) -> PyResult<Evaluation> {
+pub fn evaluate_exact(
+    py: Python<'_>,
+    mdp: &Mdp,
+    policy: &Softmax,
+    tau: f64,
+) -> PyResult<Evaluation> {
     check_tau(tau)?;
-    policy.p.check_for(mdp.plans.states(), mdp.plans.actions())?;
+    policy
+        .p
+        .check_for(mdp.plans.states(), mdp.plans.actions())?;
     let params = policy.p.clone();
     let d = py
         .detach(|| dispatch!(&mdp.plans, p => evaluate(p, &mut Buffers::new(p), &params, tau)))
@@ -212,7 +225,9 @@ pub fn evaluate_exact(py: Python<'_>, mdp: &Mdp, policy: &Softmax, tau: f64) -> 
 #[pyo3(signature = (mdp, policy, tau = 0.0))]
 pub fn objective_exact(py: Python<'_>, mdp: &Mdp, policy: &Softmax, tau: f64) -> PyResult<f64> {
     check_tau(tau)?;
-    policy.p.check_for(mdp.plans.states(), mdp.plans.actions())?;
+    policy
+        .p
+        .check_for(mdp.plans.states(), mdp.plans.actions())?;
     let params = policy.p.clone();
     py.detach(|| {
         dispatch!(&mdp.plans, p => objective(p, &mut Buffers::new(p), &params.logits(), params.mix, tau))
@@ -233,7 +248,10 @@ pub fn deterministic_return(py: Python<'_>, mdp: &Mdp, actions: Vec<usize>) -> P
         )));
     }
     if let Some(i) = actions.iter().position(|&x| x >= a) {
-        return Err(invalid(format!("actions[{i}] = {} is not an action (0..{a})", actions[i])));
+        return Err(invalid(format!(
+            "actions[{i}] = {} is not an action (0..{a})",
+            actions[i]
+        )));
     }
     py.detach(|| {
         dispatch!(&mdp.plans, p => {
@@ -252,7 +270,13 @@ pub fn deterministic_return(py: Python<'_>, mdp: &Mdp, actions: Vec<usize>) -> P
 /// Exact gradient ascent on `J_τ` (what the Rust API's `Trainer` does,
 /// on the sparse evaluator): `updates` steps `θ ← θ + η ∇J_τ`, `τ`
 /// multiplied by `tau_decay` after each.
-#[pyclass(module = "policy_landscape._core", name = "TrainConfig", frozen, eq, from_py_object)]
+#[pyclass(
+    module = "policy_landscape._core",
+    name = "TrainConfig",
+    frozen,
+    eq,
+    from_py_object
+)]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PyTrainConfig {
     pub c: TrainConfig<f64>,
@@ -263,7 +287,9 @@ impl PyTrainConfig {
     #[new]
     #[pyo3(signature = (step_size, updates, *, tau = 0.0, tau_decay = 1.0))]
     fn new(step_size: f64, updates: usize, tau: f64, tau_decay: f64) -> PyResult<Self> {
-        let c = TrainConfig::new(step_size, updates).tau(tau).tau_decay(tau_decay);
+        let c = TrainConfig::new(step_size, updates)
+            .tau(tau)
+            .tau_decay(tau_decay);
         c.check().map_err(err)?;
         Ok(Self { c })
     }
@@ -289,10 +315,18 @@ impl PyTrainConfig {
             self.c.step_size, self.c.updates, self.c.tau, self.c.tau_decay
         )
     }
-    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (f64, usize, f64, f64))> {
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<crate::Reduce<'py, (f64, usize, f64, f64)>> {
         Ok((
             py.get_type::<PyTrainConfig>().getattr("_from_state")?,
-            (self.c.step_size, self.c.updates, self.c.tau, self.c.tau_decay),
+            (
+                self.c.step_size,
+                self.c.updates,
+                self.c.tau,
+                self.c.tau_decay,
+            ),
         ))
     }
     #[staticmethod]
@@ -330,7 +364,7 @@ pub fn train<const A: usize>(
             let mut sq = 0.0;
             for ff in 0..f {
                 for a in 0..A {
-                    let g = e.gradient[a * f + ff];
+                    let g = e.gradient[params.index(ff, a)];
                     sq += g * g;
                 }
             }
@@ -374,7 +408,9 @@ pub fn train_exact<'py>(
     config: PyTrainConfig,
     record_every: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
-    policy.p.check_for(mdp.plans.states(), mdp.plans.actions())?;
+    policy
+        .p
+        .check_for(mdp.plans.states(), mdp.plans.actions())?;
     let mut params = policy.p.clone();
     let run = py
         .detach(|| dispatch!(&mdp.plans, p => train(p, &mut params, config.c, record_every)))
@@ -387,7 +423,10 @@ pub fn train_exact<'py>(
     d.set_item("updates", run.updates)?;
     if record_every > 0 {
         let k = run.history.len();
-        d.set_item("history", write(py, run.history.into_iter().flatten().collect(), &[k, 5])?)?;
+        d.set_item(
+            "history",
+            write(py, run.history.into_iter().flatten().collect(), &[k, 5])?,
+        )?;
     }
     Ok(d)
 }
@@ -429,20 +468,25 @@ pub fn sweep<'py>(
     threads: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (s, a) = (mdp.plans.states(), mdp.plans.actions());
-    let cells: Vec<(f64, f64)> = taus.iter().flat_map(|&t| decays.iter().map(move |&d| (t, d))).collect();
+    let cells: Vec<(f64, f64)> = taus
+        .iter()
+        .flat_map(|&t| decays.iter().map(move |&d| (t, d)))
+        .collect();
     let mut configs = Vec::with_capacity(cells.len());
     for &(t, d) in &cells {
         configs.push(PyTrainConfig::new(step_size, updates, t, d)?.c);
     }
     let base = Softmax::new(s, a, bias, mix, None)?;
-    let jobs: Vec<(usize, u64)> =
-        (0..cells.len()).flat_map(|c| seeds.iter().map(move |&sd| (c, sd))).collect();
+    let jobs: Vec<(usize, u64)> = (0..cells.len())
+        .flat_map(|c| seeds.iter().map(move |&sd| (c, sd)))
+        .collect();
     let run_all = || -> CoreResult<Vec<f64>> {
         jobs.par_iter()
             .map(|&(c, seed)| {
                 let mut params = base.p.clone();
                 crate::policy::init_like_torch(&mut params, seed);
-                dispatch!(&mdp.plans, p => train(p, &mut params, configs[c], 0)).map(|r| r.final_j_true)
+                dispatch!(&mdp.plans, p => train(p, &mut params, configs[c], 0))
+                    .map(|r| r.final_j_true)
             })
             .collect()
     };
@@ -460,7 +504,10 @@ pub fn sweep<'py>(
         .map_err(|e| invalid(format!("could not start {threads} threads: {e}")))?
         .map_err(err)?;
     let k = seeds.len();
-    let sub: Vec<bool> = finals.iter().map(|&j| Classification::classify(j, threshold) == Classification::SubOptimal).collect();
+    let sub: Vec<bool> = finals
+        .iter()
+        .map(|&j| Classification::classify(j, threshold) == Classification::SubOptimal)
+        .collect();
     let fraction: Vec<f64> = sub
         .chunks(k.max(1))
         .map(|c| c.iter().filter(|&&x| x).count() as f64 / k.max(1) as f64)
@@ -470,7 +517,8 @@ pub fn sweep<'py>(
     d.set_item("decays", decays)?;
     d.set_item("seeds", seeds)?;
     d.set_item("final_j_true", write(py, finals, &[cells.len(), k])?)?;
-    let sub_arr = numpy::PyArrayMethods::reshape(&numpy::PyArray1::from_vec(py, sub), [cells.len(), k])?;
+    let sub_arr =
+        numpy::PyArrayMethods::reshape(&numpy::PyArray1::from_vec(py, sub), [cells.len(), k])?;
     d.set_item("sub_optimal", sub_arr)?;
     d.set_item("fraction", write(py, fraction, &[cells.len()])?)?;
     Ok(d)

@@ -19,6 +19,10 @@ mod probe;
 
 use pyo3::prelude::*;
 
+/// What `__reduce__` returns: the callable that rebuilds an object and its
+/// arguments.
+pub(crate) type Reduce<'py, Args> = (Bound<'py, PyAny>, Args);
+
 /// Does nothing: the cost of a call through the bindings (benchmarks).
 #[pyfunction]
 fn _noop() {}
@@ -27,10 +31,16 @@ fn _noop() {}
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add("PolicyLandscapeError", py.get_type::<error::PolicyLandscapeError>())?;
+    m.add(
+        "PolicyLandscapeError",
+        py.get_type::<error::PolicyLandscapeError>(),
+    )?;
     m.add("ShapeError", py.get_type::<error::ShapeError>())?;
     m.add("InvalidMdpError", py.get_type::<error::InvalidMdpError>())?;
-    m.add("InvalidParameterError", py.get_type::<error::InvalidParameterError>())?;
+    m.add(
+        "InvalidParameterError",
+        py.get_type::<error::InvalidParameterError>(),
+    )?;
     m.add("NumericalError", py.get_type::<error::NumericalError>())?;
     m.add("MergeError", py.get_type::<error::MergeError>())?;
     m.add("SnapshotError", py.get_type::<error::SnapshotError>())?;

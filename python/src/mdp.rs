@@ -2,13 +2,14 @@
 //! symbolic plan computed once.
 
 use numpy::PyArray1;
+use policy_landscape::Error as CoreError;
 use policy_landscape::exact::{Ordering, OwnedSparsePlan};
 use policy_landscape::mdp::{Chain, Gridworld, OwnedSparseMdp, RewardCell, SparseMdp};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use crate::arrays::{read, read_shape, read_vec, write};
-use crate::error::{err, invalid, shape};
+use crate::error::{InvalidMdpError, err, invalid, shape};
 
 /// The most actions an `Mdp` may have (one compiled evaluator per count).
 pub const MAX_ACTIONS: usize = 8;
@@ -66,7 +67,9 @@ fn owned<const A: usize>(csr: &Csr) -> policy_landscape::Result<OwnedSparseMdp<f
             row.copy_from_slice(r);
         }
         st.start.copy_from_slice(&csr.start);
-        SparseMdp::try_new(st.offsets, st.next, st.prob, st.rewards, csr.gamma, st.start)
+        SparseMdp::try_new(
+            st.offsets, st.next, st.prob, st.rewards, csr.gamma, st.start,
+        )
     })
 }
 
@@ -75,6 +78,59 @@ fn plan_of<const A: usize>(
     ordering: Ordering,
 ) -> PyResult<OwnedSparsePlan<f64, A>> {
     OwnedSparsePlan::new(mdp, ordering).map_err(err)
+}
+
+/// The exception for the core's refusal of `csr`, in the caller's terms:
+/// the sparse validation names a bad transition by its position in the
+/// row's list of non-zeros, the caller gave (or sees) `P[s, a, s']`, so
+/// the position becomes the next state; a bad start distribution is named
+/// `p0`, with the entry or the sum at fault; a bad discount shows its
+/// value.
+fn invalid_mdp(csr: &Csr, e: CoreError) -> PyErr {
+    let next_state = |s: usize, a: usize, k: usize| {
+        let at = csr
+            .offsets
+            .get(s * csr.actions + a)
+            .map(|&o| o as usize + k);
+        at.and_then(|i| csr.next.get(i)).map_or(k, |&j| j as usize)
+    };
+    let fixed = match e {
+        CoreError::NonFiniteTransition {
+            state,
+            action,
+            next,
+        } => CoreError::NonFiniteTransition {
+            state,
+            action,
+            next: next_state(state, action, next),
+        },
+        CoreError::NegativeProbability {
+            state,
+            action,
+            next,
+        } => CoreError::NegativeProbability {
+            state,
+            action,
+            next: next_state(state, action, next),
+        },
+        CoreError::InvalidStartDistribution { index } => {
+            let msg = match csr.start.get(index) {
+                Some(x) => format!(
+                    "p0 (the start distribution) must be a probability vector: p0[{index}] = {x}"
+                ),
+                None => format!(
+                    "p0 (the start distribution) must sum to 1, sums to {}",
+                    csr.start.iter().sum::<f64>()
+                ),
+            };
+            return InvalidMdpError::new_err(msg);
+        }
+        CoreError::InvalidDiscount { .. } => {
+            return InvalidMdpError::new_err(format!("{e}; found gamma = {}", csr.gamma));
+        }
+        other => other,
+    };
+    err(fixed)
 }
 
 /// `auto`: the states' own order up to 256 states (the fixed-size
@@ -120,15 +176,16 @@ impl Plans {
                 csr.start.len()
             )));
         }
+        let e = |x| invalid_mdp(csr, x);
         Ok(match csr.actions {
-            1 => Plans::A1(plan_of(owned::<1>(csr).map_err(err)?, ordering)?),
-            2 => Plans::A2(plan_of(owned::<2>(csr).map_err(err)?, ordering)?),
-            3 => Plans::A3(plan_of(owned::<3>(csr).map_err(err)?, ordering)?),
-            4 => Plans::A4(plan_of(owned::<4>(csr).map_err(err)?, ordering)?),
-            5 => Plans::A5(plan_of(owned::<5>(csr).map_err(err)?, ordering)?),
-            6 => Plans::A6(plan_of(owned::<6>(csr).map_err(err)?, ordering)?),
-            7 => Plans::A7(plan_of(owned::<7>(csr).map_err(err)?, ordering)?),
-            8 => Plans::A8(plan_of(owned::<8>(csr).map_err(err)?, ordering)?),
+            1 => Plans::A1(plan_of(owned::<1>(csr).map_err(e)?, ordering)?),
+            2 => Plans::A2(plan_of(owned::<2>(csr).map_err(e)?, ordering)?),
+            3 => Plans::A3(plan_of(owned::<3>(csr).map_err(e)?, ordering)?),
+            4 => Plans::A4(plan_of(owned::<4>(csr).map_err(e)?, ordering)?),
+            5 => Plans::A5(plan_of(owned::<5>(csr).map_err(e)?, ordering)?),
+            6 => Plans::A6(plan_of(owned::<6>(csr).map_err(e)?, ordering)?),
+            7 => Plans::A7(plan_of(owned::<7>(csr).map_err(e)?, ordering)?),
+            8 => Plans::A8(plan_of(owned::<8>(csr).map_err(e)?, ordering)?),
             a => {
                 return Err(shape(format!(
                     "an MDP needs 1 to {MAX_ACTIONS} actions, found {a}"
@@ -180,12 +237,23 @@ pub struct Mdp {
     pub plans: Plans,
 }
 
-fn csr_from_dense(p: &[f64], dims: &[usize], r: Vec<f64>, gamma: f64, p0: Vec<f64>) -> PyResult<Csr> {
+fn csr_from_dense(
+    p: &[f64],
+    dims: &[usize],
+    r: Vec<f64>,
+    gamma: f64,
+    p0: Vec<f64>,
+) -> PyResult<Csr> {
     let &[s, a, s2] = dims else {
-        return Err(shape(format!("P must be three-dimensional (S, A, S), found {} dimensions", dims.len())));
+        return Err(shape(format!(
+            "P must be three-dimensional (S, A, S), found {} dimensions",
+            dims.len()
+        )));
     };
     if s2 != s {
-        return Err(shape(format!("P must have shape (S, A, S), found ({s}, {a}, {s2})")));
+        return Err(shape(format!(
+            "P must have shape (S, A, S), found ({s}, {a}, {s2})"
+        )));
     }
     let mut offsets = Vec::with_capacity(s * a + 1);
     let (mut next, mut prob) = (Vec::new(), Vec::new());
@@ -199,10 +267,20 @@ fn csr_from_dense(p: &[f64], dims: &[usize], r: Vec<f64>, gamma: f64, p0: Vec<f6
                 prob.push(x);
             }
         }
-        let m = u32::try_from(next.len()).map_err(|_| shape("too many transitions (at most 2^32 - 2)"))?;
+        let m = u32::try_from(next.len())
+            .map_err(|_| shape("too many transitions (at most 2^32 - 2)"))?;
         offsets.push(m);
     }
-    Ok(Csr { states: s, actions: a, offsets, next, prob, rewards: r, gamma, start: p0 })
+    Ok(Csr {
+        states: s,
+        actions: a,
+        offsets,
+        next,
+        prob,
+        rewards: r,
+        gamma,
+        start: p0,
+    })
 }
 
 #[pymethods]
@@ -213,7 +291,14 @@ impl Mdp {
     #[staticmethod]
     #[pyo3(signature = (ordering = "auto"))]
     fn paper(ordering: &str) -> PyResult<Self> {
-        Self::gridworld(5, vec![(0, 4, 5.0), (4, 0, 0.9 * 5.0)], 1.0, 0.99, 0, ordering)
+        Self::gridworld(
+            5,
+            vec![(0, 4, 5.0), (4, 0, 0.9 * 5.0)],
+            1.0,
+            0.99,
+            0,
+            ordering,
+        )
     }
 
     /// A `size` x `size` gridworld with the authors' semantics: reward
@@ -232,12 +317,19 @@ impl Mdp {
         start: usize,
         ordering: &str,
     ) -> PyResult<Self> {
-        let cells: Vec<RewardCell<f64>> =
-            rewards.iter().map(|&(r, c, x)| RewardCell::new(r, c, x)).collect();
-        let world = Gridworld::new(size, &cells).p_success(p_success).gamma(gamma).start(start);
+        let cells: Vec<RewardCell<f64>> = rewards
+            .iter()
+            .map(|&(r, c, x)| RewardCell::new(r, c, x))
+            .collect();
+        let world = Gridworld::new(size, &cells)
+            .p_success(p_success)
+            .gamma(gamma)
+            .start(start);
         let mdp = world.build_sparse_owned::<4>().map_err(err)?;
         let ordering = parse_ordering(ordering, mdp.view().states())?;
-        Ok(Self { plans: Plans::A4(plan_of(mdp, ordering)?) })
+        Ok(Self {
+            plans: Plans::A4(plan_of(mdp, ordering)?),
+        })
     }
 
     /// A chain of `states` states with the authors' semantics: actions
@@ -255,10 +347,15 @@ impl Mdp {
         start: usize,
         ordering: &str,
     ) -> PyResult<Self> {
-        let chain = Chain::new(&rewards, &terminal).p_success(p_success).gamma(gamma).start(start);
+        let chain = Chain::new(&rewards, &terminal)
+            .p_success(p_success)
+            .gamma(gamma)
+            .start(start);
         let mdp = chain.build_sparse_owned::<2>(states).map_err(err)?;
         let ordering = parse_ordering(ordering, states)?;
-        Ok(Self { plans: Plans::A2(plan_of(mdp, ordering)?) })
+        Ok(Self {
+            plans: Plans::A2(plan_of(mdp, ordering)?),
+        })
     }
 
     /// From dense arrays: `P` of shape `(S, A, S)` (`P[s, a, s']`), `R` of
@@ -272,7 +369,7 @@ impl Mdp {
         p0: &Bound<'_, PyAny>,
         ordering: &str,
     ) -> PyResult<Self> {
-        let (pd, dims) = read(p)?;
+        let (pd, dims) = read(p, "P")?;
         let csr = if let [s, a, _] = dims[..] {
             let r = read_shape(r, "R", &[s, a])?;
             let p0 = read_shape(p0, "p0", &[s])?;
@@ -284,7 +381,9 @@ impl Mdp {
             )));
         };
         let ordering = parse_ordering(ordering, csr.states)?;
-        Ok(Self { plans: Plans::from_csr(&csr, ordering)? })
+        Ok(Self {
+            plans: Plans::from_csr(&csr, ordering)?,
+        })
     }
 
     /// From transitions as coordinates: `state`, `action`, `next` and
@@ -303,7 +402,7 @@ impl Mdp {
         p0: &Bound<'_, PyAny>,
         ordering: &str,
     ) -> PyResult<Self> {
-        let (rv, rdims) = read(r)?;
+        let (rv, rdims) = read(r, "R")?;
         let &[s, a] = &rdims[..] else {
             return Err(shape("R must have shape (S, A)"));
         };
@@ -325,13 +424,13 @@ impl Mdp {
         let mut order: Vec<usize> = (0..m).collect();
         for k in 0..m {
             if st[k] >= s as u64 || nx[k] >= s as u64 {
-                return Err(crate::error::InvalidMdpError::new_err(format!(
+                return Err(InvalidMdpError::new_err(format!(
                     "transition {k} ({} -> {}) names a state outside 0..{s}",
                     st[k], nx[k]
                 )));
             }
             if ac[k] >= a as u64 {
-                return Err(crate::error::InvalidMdpError::new_err(format!(
+                return Err(InvalidMdpError::new_err(format!(
                     "transition {k} names action {} outside 0..{a}",
                     ac[k]
                 )));
@@ -342,7 +441,7 @@ impl Mdp {
         let (mut next_v, mut prob_v) = (Vec::with_capacity(m), Vec::with_capacity(m));
         for w in order.windows(2) {
             if (st[w[0]], ac[w[0]], nx[w[0]]) == (st[w[1]], ac[w[1]], nx[w[1]]) {
-                return Err(crate::error::InvalidMdpError::new_err(format!(
+                return Err(InvalidMdpError::new_err(format!(
                     "transition ({}, {}, {}) is given twice",
                     st[w[0]], ac[w[0]], nx[w[0]]
                 )));
@@ -356,9 +455,20 @@ impl Mdp {
         for i in 0..s * a {
             offsets[i + 1] += offsets[i];
         }
-        let csr = Csr { states: s, actions: a, offsets, next: next_v, prob: prob_v, rewards: rv, gamma, start: p0 };
+        let csr = Csr {
+            states: s,
+            actions: a,
+            offsets,
+            next: next_v,
+            prob: prob_v,
+            rewards: rv,
+            gamma,
+            start: p0,
+        };
         let ordering = parse_ordering(ordering, s)?;
-        Ok(Self { plans: Plans::from_csr(&csr, ordering)? })
+        Ok(Self {
+            plans: Plans::from_csr(&csr, ordering)?,
+        })
     }
 
     /// The number of states `S`.
@@ -409,7 +519,10 @@ impl Mdp {
     /// by state, action and next state: the arguments of `from_sparse`.
     fn sparse_transitions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let c = self.plans.csr();
-        let (mut st, mut ac) = (Vec::with_capacity(c.next.len()), Vec::with_capacity(c.next.len()));
+        let (mut st, mut ac) = (
+            Vec::with_capacity(c.next.len()),
+            Vec::with_capacity(c.next.len()),
+        );
         for sa in 0..c.states * c.actions {
             for _ in c.offsets[sa]..c.offsets[sa + 1] {
                 st.push((sa / c.actions) as i64);
@@ -475,7 +588,10 @@ impl Mdp {
     }
 
     /// Pickling: the compressed rows, rebuilt (and validated) on load.
-    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
         let c = self.plans.csr();
         let ctor = py.get_type::<Mdp>().getattr("_from_csr")?;
         let offsets: Vec<i64> = c.offsets.iter().map(|&x| i64::from(x)).collect();
@@ -529,7 +645,9 @@ impl Mdp {
             start: p0,
         };
         let ordering = parse_ordering(ordering, states)?;
-        Ok(Self { plans: Plans::from_csr(&csr, ordering)? })
+        Ok(Self {
+            plans: Plans::from_csr(&csr, ordering)?,
+        })
     }
 }
 

@@ -18,8 +18,9 @@ pub struct Params {
     pub actions: usize,
     pub bias: bool,
     pub mix: f64,
-    /// Torch layout: `W[a][f]` row-major, `f` over the `S` one-hot features
-    /// then the bias (when present).
+    /// The torch `nn.Linear` layout (the core's `Softmax::to_torch_layout`):
+    /// `W[a][s]` of shape `(A, S)` row-major, then the bias `b[a]` (when
+    /// present).
     pub torch: Vec<f64>,
 }
 
@@ -28,15 +29,29 @@ impl Params {
         self.states + usize::from(self.bias)
     }
 
+    /// The index in [`Params::torch`] of feature `f` (a state below `S`,
+    /// or `S` for the bias) and action `a`: `W[a][f]` at `a S + f`, `b[a]`
+    /// at `A S + a`.
+    pub fn index(&self, f: usize, a: usize) -> usize {
+        if f < self.states {
+            a * self.states + f
+        } else {
+            self.actions * self.states + a
+        }
+    }
+
     /// Logits `z[s][a] = W[a][s] (+ b[a])`, as the core's feature maps
     /// compute them.
     pub fn logits<const A: usize>(&self) -> Vec<[f64; A]> {
-        let f = self.features();
         (0..self.states)
             .map(|s| {
                 core::array::from_fn(|a| {
-                    let w = self.torch[a * f + s];
-                    if self.bias { w + self.torch[a * f + self.states] } else { w }
+                    let w = self.torch[self.index(s, a)];
+                    if self.bias {
+                        w + self.torch[self.index(self.states, a)]
+                    } else {
+                        w
+                    }
                 })
             })
             .collect()
@@ -46,16 +61,15 @@ impl Params {
     /// gradient with respect to the logits, summed over states in order as
     /// the core's feature maps do.
     pub fn torch_gradient<const A: usize>(&self, logit_grad: &[[f64; A]]) -> Vec<f64> {
-        let f = self.features();
-        let mut out = vec![0.0; A * f];
+        let mut out = vec![0.0; A * self.features()];
         for a in 0..A {
             let mut b = 0.0;
             for (s, g) in logit_grad.iter().enumerate() {
-                out[a * f + s] = 0.0 + g[a];
+                out[self.index(s, a)] = 0.0 + g[a];
                 b += g[a];
             }
             if self.bias {
-                out[a * f + self.states] = b;
+                out[self.index(self.states, a)] = b;
             }
         }
         out
@@ -71,6 +85,9 @@ impl Params {
         Ok(())
     }
 }
+
+/// A policy's pickled state: states, actions, bias, mix, parameters.
+type State<'py> = (usize, usize, bool, f64, Bound<'py, PyAny>);
 
 /// A tabular softmax policy `π(a|s) = (1 - mix) softmax(z_s)[a] + mix / A`
 /// with logits `z[s][a] = W[a][s] + b[a]` (one-hot states and a bias, as the
@@ -104,7 +121,6 @@ macro_rules! by_actions {
     };
 }
 
-
 /// torch's `nn.Linear` initialisation in the core's flat draw order (see
 /// `Softmax.init_like_torch`).
 pub fn init_like_torch(p: &mut Params, seed: u64) {
@@ -118,7 +134,8 @@ pub fn init_like_torch(p: &mut Params, seed: u64) {
     }
     for ff in 0..f {
         for k in 0..a {
-            p.torch[k * f + ff] = flat[ff * a + k];
+            let i = p.index(ff, k);
+            p.torch[i] = flat[ff * a + k];
         }
     }
 }
@@ -154,7 +171,13 @@ impl Softmax {
             )));
         }
         let mut me = Self {
-            p: Params { states, actions, bias, mix: 0.0, torch: vec![0.0; actions * (states + usize::from(bias))] },
+            p: Params {
+                states,
+                actions,
+                bias,
+                mix: 0.0,
+                torch: vec![0.0; actions * (states + usize::from(bias))],
+            },
         };
         me.set_mix(mix)?;
         if let Some(x) = params {
@@ -225,11 +248,14 @@ impl Softmax {
 
     /// The parameters as `W` of shape `(A, S)` and `b` of shape `(A,)` (or
     /// `None` without a bias).
-    fn weights<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, Option<Bound<'py, PyAny>>)> {
-        let (s, a, f) = (self.p.states, self.p.actions, self.p.features());
-        let w: Vec<f64> = (0..a).flat_map(|k| self.p.torch[k * f..k * f + s].to_vec()).collect();
+    fn weights<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, Option<Bound<'py, PyAny>>)> {
+        let (s, a) = (self.p.states, self.p.actions);
+        let w: Vec<f64> = self.p.torch[..a * s].to_vec();
         let b = if self.p.bias {
-            Some(write(py, (0..a).map(|k| self.p.torch[k * f + s]).collect(), &[a])?)
+            Some(write(py, self.p.torch[a * s..].to_vec(), &[a])?)
         } else {
             None
         };
@@ -275,8 +301,12 @@ impl Softmax {
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
         other.extract::<PyRef<'_, Softmax>>().is_ok_and(|o| {
             let (a, b) = (&self.p, &o.p);
-            (a.states, a.actions, a.bias, a.mix.to_bits()) == (b.states, b.actions, b.bias, b.mix.to_bits())
-                && a.torch.iter().map(|x| x.to_bits()).eq(b.torch.iter().map(|x| x.to_bits()))
+            (a.states, a.actions, a.bias, a.mix.to_bits())
+                == (b.states, b.actions, b.bias, b.mix.to_bits())
+                && a.torch
+                    .iter()
+                    .map(|x| x.to_bits())
+                    .eq(b.torch.iter().map(|x| x.to_bits()))
         })
     }
 
@@ -290,12 +320,18 @@ impl Softmax {
         )
     }
 
-    fn __reduce__<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> PyResult<(Bound<'py, PyAny>, (usize, usize, bool, f64, Bound<'py, PyAny>))> {
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<crate::Reduce<'py, State<'py>>> {
         let ctor = py.get_type::<Softmax>().getattr("_from_state")?;
-        Ok((ctor, (self.p.states, self.p.actions, self.p.bias, self.p.mix, self.params(py)?)))
+        Ok((
+            ctor,
+            (
+                self.p.states,
+                self.p.actions,
+                self.p.bias,
+                self.p.mix,
+                self.params(py)?,
+            ),
+        ))
     }
 
     /// Rebuilds a policy (used by pickling).

@@ -18,7 +18,7 @@ use pyo3::types::{PyDict, PyTuple};
 
 use crate::arrays::{read_vec, write};
 use crate::dispatch;
-use crate::error::{SnapshotError, err, invalid, shape};
+use crate::error::{NumericalError, SnapshotError, err, invalid, shape};
 use crate::exact::{Buffers, objective as exact_objective};
 use crate::mdp::Mdp;
 use crate::policy::{Params, Softmax};
@@ -73,7 +73,10 @@ impl Objective {
 fn read_theta(theta: &Bound<'_, PyAny>, dim: usize) -> PyResult<Vec<f64>> {
     let v = read_vec(theta, "theta")?;
     if v.len() != dim {
-        return Err(shape(format!("theta must have shape ({dim},), found ({},)", v.len())));
+        return Err(shape(format!(
+            "theta must have shape ({dim},), found ({},)",
+            v.len()
+        )));
     }
     Ok(v)
 }
@@ -100,10 +103,21 @@ impl<const A: usize> CoreObjective<f64> for ExactEval<'_, A> {
                 found: theta.len(),
             });
         }
+        // Named in the caller's (torch) layout: the evaluator would name
+        // the logit the non-finite entry spoils instead.
+        if let Some(index) = theta.iter().position(|x| !x.is_finite()) {
+            return Err(CoreError::NonFinite {
+                what: "theta",
+                index,
+            });
+        }
         self.params.torch.copy_from_slice(theta);
         let logits = self.params.logits::<A>();
         let value = exact_objective(self.plan, &mut self.buf, &logits, self.params.mix, self.tau)?;
-        Ok(Estimate { value, std_error: 0.0 })
+        Ok(Estimate {
+            value,
+            std_error: 0.0,
+        })
     }
 }
 
@@ -135,18 +149,30 @@ pub struct ExactObjective {
 impl ExactObjective {
     #[new]
     #[pyo3(signature = (mdp, policy, tau = 0.0))]
-    fn new(mdp: Bound<'_, Mdp>, policy: PyRef<'_, Softmax>, tau: f64) -> PyResult<PyClassInitializer<Self>> {
+    fn new(
+        mdp: Bound<'_, Mdp>,
+        policy: PyRef<'_, Softmax>,
+        tau: f64,
+    ) -> PyResult<PyClassInitializer<Self>> {
         if !(tau.is_finite() && tau >= 0.0) {
-            return Err(invalid(format!("tau must be finite and non-negative, found {tau}")));
+            return Err(invalid(format!(
+                "tau must be finite and non-negative, found {tau}"
+            )));
         }
         let m = mdp.get();
         policy.p.check_for(m.plans.states(), m.plans.actions())?;
-        let f = ExactFactory { mdp: mdp.clone().unbind(), params: policy.p.clone(), tau };
-        Ok(PyClassInitializer::from(Objective::new(Arc::new(f))).add_subclass(Self {
-            mdp: mdp.unbind(),
-            policy: policy.clone(),
+        let f = ExactFactory {
+            mdp: mdp.clone().unbind(),
+            params: policy.p.clone(),
             tau,
-        }))
+        };
+        Ok(
+            PyClassInitializer::from(Objective::new(Arc::new(f))).add_subclass(Self {
+                mdp: mdp.unbind(),
+                policy: policy.clone(),
+                tau,
+            }),
+        )
     }
 
     /// The entropy weight.
@@ -156,11 +182,17 @@ impl ExactObjective {
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
-        let m = self.mdp.bind(py).repr().map_or_else(|_| "Mdp".to_string(), |r| r.to_string());
+        let m = self
+            .mdp
+            .bind(py)
+            .repr()
+            .map_or_else(|_| "Mdp".to_string(), |r| r.to_string());
         format!("ExactObjective({m}, tau={})", self.tau)
     }
 
-    fn __reduce__<'py>(slf: PyRef<'py, Self>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+    fn __reduce__<'py>(
+        slf: PyRef<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
         let py = slf.py();
         let args = PyTuple::new(
             py,
@@ -192,24 +224,44 @@ impl Callable<'_> {
         let value: f64 = out.extract().map_err(|_| {
             PyTypeError::new_err(format!(
                 "an objective must return a float or (value, std_error), returned {}",
-                out.get_type().name().map_or_else(|_| "?".into(), |n| n.to_string())
+                out.get_type()
+                    .name()
+                    .map_or_else(|_| "?".into(), |n| n.to_string())
             ))
         })?;
-        Ok(Estimate { value, std_error: 0.0 })
+        Ok(Estimate {
+            value,
+            std_error: 0.0,
+        })
     }
 }
 
 impl CoreObjective<f64> for Callable<'_> {
     fn evaluate(&mut self, theta: &[f64]) -> CoreResult<Estimate<f64>> {
         if theta.len() != self.dim {
-            return Err(CoreError::LengthMismatch { what: "theta", expected: self.dim, found: theta.len() });
+            return Err(CoreError::LengthMismatch {
+                what: "theta",
+                expected: self.dim,
+                found: theta.len(),
+            });
         }
         match self.call(theta) {
             Ok(e) if e.value.is_finite() && e.std_error.is_finite() && e.std_error >= 0.0 => Ok(e),
-            Ok(_) => Err(CoreError::NumericalOverflow { what: "objective value (not finite, or a negative standard error)" }),
+            Ok(e) => {
+                self.error = Some(NumericalError::new_err(format!(
+                    "the objective returned value {} with standard error {}: the value must be finite, the standard error finite and non-negative",
+                    e.value, e.std_error
+                )));
+                Err(CoreError::NumericalOverflow {
+                    what: "objective value",
+                })
+            }
             Err(e) => {
                 self.error = Some(e);
-                Err(CoreError::InvalidParameter { what: "objective", rule: "not raise" })
+                Err(CoreError::InvalidParameter {
+                    what: "objective",
+                    rule: "not raise",
+                })
             }
         }
     }
@@ -247,7 +299,10 @@ fn with_objective<R: Send>(
     if let Ok(native) = obj.cast::<Objective>() {
         let f = native.get().f.clone();
         if f.dim() != dim {
-            return Err(shape(format!("theta must have shape ({},), found ({dim},)", f.dim())));
+            return Err(shape(format!(
+                "theta must have shape ({},), found ({dim},)",
+                f.dim()
+            )));
         }
         return py.detach(|| body(&mut *f.make())).map_err(err);
     }
@@ -256,7 +311,11 @@ fn with_objective<R: Send>(
             "objective must be one of the library's objectives or a callable f(theta) -> float | (float, float)",
         ));
     }
-    let mut c = Callable { f: obj.clone(), dim, error: None };
+    let mut c = Callable {
+        f: obj.clone(),
+        dim,
+        error: None,
+    };
     let out = body(&mut c);
     match (out, c.error) {
         (_, Some(e)) => Err(e),
@@ -267,7 +326,12 @@ fn with_objective<R: Send>(
 /// The unit direction `index` of `seed` in `dim` dimensions (uniform on the
 /// sphere; the same on every machine).
 #[pyfunction]
-pub fn direction<'py>(py: Python<'py>, seed: u64, index: u64, dim: usize) -> PyResult<Bound<'py, PyAny>> {
+pub fn direction<'py>(
+    py: Python<'py>,
+    seed: u64,
+    index: u64,
+    dim: usize,
+) -> PyResult<Bound<'py, PyAny>> {
     let mut d = vec![0.0; dim];
     core_probe::direction_into(seed, index, &mut d).map_err(err)?;
     write(py, d, &[dim])
@@ -275,7 +339,13 @@ pub fn direction<'py>(py: Python<'py>, seed: u64, index: u64, dim: usize) -> PyR
 
 /// Directions `start..start + count` of `seed`, shape `(count, dim)`.
 #[pyfunction]
-pub fn directions<'py>(py: Python<'py>, seed: u64, start: u64, count: usize, dim: usize) -> PyResult<Bound<'py, PyAny>> {
+pub fn directions<'py>(
+    py: Python<'py>,
+    seed: u64,
+    start: u64,
+    count: usize,
+    dim: usize,
+) -> PyResult<Bound<'py, PyAny>> {
     let mut out = vec![0.0; count.saturating_mul(dim)];
     for (k, d) in out.chunks_exact_mut(dim.max(1)).enumerate().take(count) {
         core_probe::direction_into(seed, start + k as u64, d).map_err(err)?;
@@ -285,7 +355,10 @@ pub fn directions<'py>(py: Python<'py>, seed: u64, start: u64, count: usize, dim
 
 fn thresholds(k_sigma: f64, rel_floor: Option<f64>) -> Thresholds<f64> {
     let d = Thresholds::<f64>::default();
-    Thresholds { k_sigma, rel_floor: rel_floor.unwrap_or(d.rel_floor) }
+    Thresholds {
+        k_sigma,
+        rel_floor: rel_floor.unwrap_or(d.rel_floor),
+    }
 }
 
 fn moments_dict<'py>(py: Python<'py>, m: &Moments<f64>) -> PyResult<Bound<'py, PyDict>> {
@@ -333,7 +406,10 @@ impl Verdict {
         .interval()
     }
     fn __repr__(&self) -> String {
-        format!("Verdict(kind={:?}, support={}, directions={})", self.kind, self.support, self.directions)
+        format!(
+            "Verdict(kind={:?}, support={}, directions={})",
+            self.kind, self.support, self.directions
+        )
     }
 }
 
@@ -354,11 +430,22 @@ pub struct Accumulator {
 impl Accumulator {
     #[new]
     #[pyo3(signature = (alpha, dim, base, *, base_error = 0.0, k_sigma = 2.0, rel_floor = None, quantiles = true))]
-    fn new(alpha: f64, dim: usize, base: f64, base_error: f64, k_sigma: f64, rel_floor: Option<f64>, quantiles: bool) -> PyResult<Self> {
+    fn new(
+        alpha: f64,
+        dim: usize,
+        base: f64,
+        base_error: f64,
+        k_sigma: f64,
+        rel_floor: Option<f64>,
+        quantiles: bool,
+    ) -> PyResult<Self> {
         let mut a = CoreAccumulator::with_base(
             alpha,
             dim,
-            Estimate { value: base, std_error: base_error },
+            Estimate {
+                value: base,
+                std_error: base_error,
+            },
             thresholds(k_sigma, rel_floor),
         )
         .map_err(err)?;
@@ -374,8 +461,17 @@ impl Accumulator {
 
     /// Adds one direction of a noisy objective, with the standard errors of
     /// `O(θ0)` (`base`), `O(θ0 + αd)` and `O(θ0 - αd)`.
-    fn push_with_errors(&mut self, d_plus: f64, d_minus: f64, base: f64, plus: f64, minus: f64) -> PyResult<()> {
-        self.a.push_with_errors(d_plus, d_minus, PairErrors { base, plus, minus }).map_err(err)
+    fn push_with_errors(
+        &mut self,
+        d_plus: f64,
+        d_minus: f64,
+        base: f64,
+        plus: f64,
+        minus: f64,
+    ) -> PyResult<()> {
+        self.a
+            .push_with_errors(d_plus, d_minus, PairErrors { base, plus, minus })
+            .map_err(err)
     }
 
     /// Replays pairs in order as the probe driver pushes them: `push` when
@@ -391,10 +487,18 @@ impl Accumulator {
     ) -> PyResult<()> {
         let dp = read_vec(d_plus, "d_plus")?;
         let dm = read_vec(d_minus, "d_minus")?;
-        let ep = se_plus.map(|x| read_vec(x, "se_plus")).transpose()?.unwrap_or_else(|| vec![0.0; dp.len()]);
-        let em = se_minus.map(|x| read_vec(x, "se_minus")).transpose()?.unwrap_or_else(|| vec![0.0; dp.len()]);
+        let ep = se_plus
+            .map(|x| read_vec(x, "se_plus"))
+            .transpose()?
+            .unwrap_or_else(|| vec![0.0; dp.len()]);
+        let em = se_minus
+            .map(|x| read_vec(x, "se_minus"))
+            .transpose()?
+            .unwrap_or_else(|| vec![0.0; dp.len()]);
         if dm.len() != dp.len() || ep.len() != dp.len() || em.len() != dp.len() {
-            return Err(shape("d_plus, d_minus, se_plus and se_minus must have equal lengths"));
+            return Err(shape(
+                "d_plus, d_minus, se_plus and se_minus must have equal lengths",
+            ));
         }
         replay(&mut self.a, &dp, &dm, &ep, &em).map_err(err)
     }
@@ -492,7 +596,11 @@ impl Accumulator {
     /// The verdict on `θ0`.
     fn verdict(&self) -> Verdict {
         let v = self.a.verdict();
-        Verdict { kind: v.kind.name(), support: v.support, directions: v.directions }
+        Verdict {
+            kind: v.kind.name(),
+            support: v.support,
+            directions: v.directions,
+        }
     }
     /// The state as the Rust API's serde JSON (`Accumulator<f64>`); every
     /// float round-trips exactly.
@@ -535,17 +643,34 @@ impl Accumulator {
         )
     }
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        Ok((py.get_type::<Accumulator>().getattr("from_json")?, (self.to_json()?,)))
+        Ok((
+            py.get_type::<Accumulator>().getattr("from_json")?,
+            (self.to_json()?,),
+        ))
     }
 }
 
-fn replay(a: &mut CoreAccumulator<f64>, dp: &[f64], dm: &[f64], ep: &[f64], em: &[f64]) -> CoreResult<()> {
+fn replay(
+    a: &mut CoreAccumulator<f64>,
+    dp: &[f64],
+    dm: &[f64],
+    ep: &[f64],
+    em: &[f64],
+) -> CoreResult<()> {
     let base_error = a.base_error();
     for k in 0..dp.len() {
         if base_error == 0.0 && ep[k] == 0.0 && em[k] == 0.0 {
             a.push(dp[k], dm[k])?;
         } else {
-            a.push_with_errors(dp[k], dm[k], PairErrors { base: base_error, plus: ep[k], minus: em[k] })?;
+            a.push_with_errors(
+                dp[k],
+                dm[k],
+                PairErrors {
+                    base: base_error,
+                    plus: ep[k],
+                    minus: em[k],
+                },
+            )?;
         }
     }
     Ok(())
@@ -584,14 +709,25 @@ fn probe_recorded(
     range: std::ops::Range<u64>,
     acc: &mut CoreAccumulator<f64>,
 ) -> CoreResult<Pairs> {
-    let mut rec = Recording { inner: o, seen: Vec::new() };
+    let mut rec = Recording {
+        inner: o,
+        seen: Vec::new(),
+    };
     let mut scratch = vec![0.0; 2 * theta0.len()];
     let mut pairs = Pairs::default();
-    core_probe::probe_each(&mut rec, theta0, seed, range, &mut scratch, acc, |i, p, m| {
-        pairs.index.push(i);
-        pairs.d_plus.push(p);
-        pairs.d_minus.push(m);
-    })?;
+    core_probe::probe_each(
+        &mut rec,
+        theta0,
+        seed,
+        range,
+        &mut scratch,
+        acc,
+        |i, p, m| {
+            pairs.index.push(i);
+            pairs.d_plus.push(p);
+            pairs.d_minus.push(m);
+        },
+    )?;
     for e in rec.seen.chunks_exact(2) {
         pairs.se_plus.push(e[0].std_error);
         pairs.se_minus.push(e[1].std_error);
@@ -613,7 +749,13 @@ fn pairs_dict<'py>(py: Python<'py>, p: Pairs) -> PyResult<Bound<'py, PyDict>> {
 /// `alpha` around `theta0` (the driver's `start`).
 #[pyfunction]
 #[pyo3(signature = (objective, theta0, alpha, *, k_sigma = 2.0, rel_floor = None))]
-pub fn start(objective: &Bound<'_, PyAny>, theta0: &Bound<'_, PyAny>, alpha: f64, k_sigma: f64, rel_floor: Option<f64>) -> PyResult<Accumulator> {
+pub fn start(
+    objective: &Bound<'_, PyAny>,
+    theta0: &Bound<'_, PyAny>,
+    alpha: f64,
+    k_sigma: f64,
+    rel_floor: Option<f64>,
+) -> PyResult<Accumulator> {
     let theta0 = read_vec(theta0, "theta0")?;
     let t = thresholds(k_sigma, rel_floor);
     let a = with_objective(objective, theta0.len(), |o| {
@@ -648,20 +790,23 @@ pub fn probe<'py>(
     pairs: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let theta0 = read_vec(theta0, "theta0")?;
-    let end = start.checked_add(directions).ok_or_else(|| invalid("start + directions overflows"))?;
+    let end = start
+        .checked_add(directions)
+        .ok_or_else(|| invalid("start + directions overflows"))?;
     let t = thresholds(k_sigma, rel_floor);
     let initial = accumulator.as_ref().map(|a| a.a.clone());
     if let Some(a) = &initial {
         if a.alpha().to_bits() != alpha.to_bits() {
-            return Err(invalid(format!("alpha {alpha} differs from the accumulator's {}", a.alpha())));
+            return Err(invalid(format!(
+                "alpha {alpha} differs from the accumulator's {}",
+                a.alpha()
+            )));
         }
     }
     let (acc, recorded) = with_objective(objective, theta0.len(), |o| {
         let mut acc = match &initial {
             Some(a) => a.clone(),
-            None => {
-                core_probe::start(&mut Dyn(&mut *o), &theta0, alpha, t)?
-            }
+            None => core_probe::start(&mut Dyn(&mut *o), &theta0, alpha, t)?,
         };
         let p = probe_recorded(o, &theta0, seed, start..end, &mut acc)?;
         Ok((acc, p))
@@ -709,12 +854,17 @@ pub fn probe_pairs<'py>(
     let mut acc = CoreAccumulator::with_base(
         alpha,
         theta0.len(),
-        Estimate { value: base, std_error: base_error },
+        Estimate {
+            value: base,
+            std_error: base_error,
+        },
         Thresholds::default(),
     )
     .map_err(err)?;
     acc.set_quantiles(false).map_err(err)?;
-    let p = with_objective(objective, theta0.len(), |o| probe_recorded(o, &theta0, seed, start..end, &mut acc.clone()))?;
+    let p = with_objective(objective, theta0.len(), |o| {
+        probe_recorded(o, &theta0, seed, start..end, &mut acc.clone())
+    })?;
     pairs_dict(py, p)
 }
 
@@ -734,10 +884,23 @@ pub fn interpolate<'py>(
     let t0 = read_vec(theta0, "theta0")?;
     let t1 = read_vec(theta1, "theta1")?;
     if t1.len() != t0.len() {
-        return Err(shape(format!("theta1 must have shape ({},), found ({},)", t0.len(), t1.len())));
+        return Err(shape(format!(
+            "theta1 must have shape ({},), found ({},)",
+            t0.len(),
+            t1.len()
+        )));
     }
     let out = with_objective(objective, t0.len(), |o| {
-        let mut out = vec![(0.0, Estimate { value: 0.0, std_error: 0.0 }); points];
+        let mut out = vec![
+            (
+                0.0,
+                Estimate {
+                    value: 0.0,
+                    std_error: 0.0
+                }
+            );
+            points
+        ];
         let mut scratch = vec![0.0; t0.len()];
         core_probe::interpolate(&mut Dyn(o), &t0, &t1, a0, a1, &mut scratch, &mut out)?;
         Ok(out)
