@@ -173,7 +173,7 @@ fn show_clip(clip: Option<(f64, f64)>) -> String {
 
 /// An action of one dimension: shape `(1,)` or a scalar.
 fn read_action(action: &Bound<'_, PyAny>) -> PyResult<[f64; 1]> {
-    let (data, dims) = read(action)?;
+    let (data, dims) = read(action, "action")?;
     match (dims.as_slice(), data.as_slice()) {
         ([] | [1], &[a]) => Ok([a]),
         _ => Err(shape(format!(
@@ -919,7 +919,7 @@ pub struct PyGaussian {
 
 /// Observations: `(O,)` (one, `None`) or `(N, O)` (a batch of `N`).
 fn read_obs(obs: &Bound<'_, PyAny>, o: usize) -> PyResult<(Vec<f64>, Option<usize>)> {
-    let (data, dims) = read(obs)?;
+    let (data, dims) = read(obs, "obs")?;
     match dims.as_slice() {
         [n] if *n == o => Ok((data, None)),
         [n, m] if *m == o => Ok((data, Some(*n))),
@@ -932,7 +932,7 @@ fn read_obs(obs: &Bound<'_, PyAny>, o: usize) -> PyResult<(Vec<f64>, Option<usiz
 /// Actions matching `batch`: `(1,)` or a scalar for one, `(N,)` or `(N, 1)`
 /// for a batch of `N`.
 fn read_actions(action: &Bound<'_, PyAny>, batch: Option<usize>) -> PyResult<Vec<f64>> {
-    let (data, dims) = read(action)?;
+    let (data, dims) = read(action, "action")?;
     let ok = match (batch, dims.as_slice()) {
         (None, []) | (None, [1]) => true,
         (Some(n), [m]) | (Some(n), [m, 1]) => *m == n,
