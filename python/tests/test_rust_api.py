@@ -1,6 +1,6 @@
 """The bindings give the Rust API's bits.
 
-``python/examples/rust_reference.rs`` evaluates, trains and probes through
+``examples/python_reference.rs`` evaluates, trains and probes through
 the core's Rust API (the fixed-size ``ExactWorkspace`` of ``paper``, the
 sparse ``SparsePlan``/``SparseWorkspace`` with ``Ordering::Natural``, the
 ``Trainer``, ``probe::start``/``probe::probe`` on ``ExactObjective``) and
@@ -9,10 +9,11 @@ Python bindings (which evaluate on the sparse evaluator) and compared bit
 for bit, with no tolerance.
 
 The output is read from the file named by ``PL_RUST_REFERENCE`` if set,
-else produced by ``cargo run --release -q -p policy-landscape-python
---example rust_reference`` in the repository, in the target directory
-``target/rust-reference`` unless ``CARGO_TARGET_DIR`` is set (skipped
-without cargo, failed under CI).
+else produced by ``cargo run -q --features std,serde,defmt,rayon --example
+python_reference`` in the repository: the features of CI's second
+``cargo test``, whose build it reuses (a debug build gives the release
+build's bits: IEEE arithmetic without fast math). Skipped without cargo,
+failed under CI.
 """
 
 from __future__ import annotations
@@ -44,21 +45,14 @@ def rust():
         with open(path) as f:
             return json.load(f)
     cargo = _cargo()
-    if cargo is None or not (REPO / "python" / "examples" / "rust_reference.rs").is_file():
+    if cargo is None or not (REPO / "examples" / "python_reference.rs").is_file():
         msg = "cargo or the repository not found (set PL_RUST_REFERENCE)"
         if os.environ.get("CI"):
             pytest.fail(msg)
         pytest.skip(msg)
-    env = dict(os.environ)
-    # A target directory of its own: maturin builds the package with PyO3
-    # configured by environment variables a plain cargo build does not
-    # set, so in a shared directory each build would evict the other's
-    # PyO3 (and rebuild it, ~30 s on two cores).
-    env.setdefault("CARGO_TARGET_DIR", str(REPO / "target" / "rust-reference"))
     out = subprocess.run(
-        [cargo, "run", "--release", "-q", "-p", "policy-landscape-python", "--example", "rust_reference"],
+        [cargo, "run", "-q", "--features", "std,serde,defmt,rayon", "--example", "python_reference"],
         cwd=REPO,
-        env=env,
         capture_output=True,
         text=True,
         timeout=1800,

@@ -24,7 +24,8 @@
 //! vector) through a closure that permutes each point to the flat layout
 //! (no arithmetic) before calling the core's objective.
 //!
-//! Run: `cargo run --release -q -p policy-landscape-python --example rust_reference`.
+//! Run: `cargo run -q --features std,serde --example python_reference`
+//! (the debug build gives the same bits: IEEE arithmetic, no fast math).
 
 use policy_landscape::exact::{Ordering, SparsePlan, SparseWorkspace};
 use policy_landscape::mdp::{Gridworld, RewardCell};
