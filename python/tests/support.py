@@ -4,7 +4,8 @@ comparisons within a tolerance or bit for bit.
 
 The reference data (``exact_cases_public.json``, ``training_public.json``)
 lives beside the repository, in ``../shared/reference`` relative to its
-root, or where ``PL_SHARED_REFERENCE`` says. In a git worktree the
+root, or where ``PL_SHARED_REFERENCE`` says; the copies in the
+repository's ``tests/data`` (those the Rust tests read) come last. In a git worktree the
 repository's root is the worktree; the main checkout (the one whose
 ``.git`` directory the worktree shares) is tried next. Without the data
 the tests that need it are skipped, except under CI (``CI`` set), where
@@ -55,6 +56,8 @@ def reference_candidates() -> list[Path]:
     main = _main_checkout(REPO)
     if main is not None:
         out.append(main.parent / "shared" / "reference")
+    # The copies the Rust tests use (byte-identical to the shared ones).
+    out.append(REPO / "tests" / "data")
     return out
 
 
