@@ -14,7 +14,10 @@ one on this machine. To use an existing cluster, either set
 ``ray://head:10001``) or call ``ray.init(address="auto")`` yourself before
 calling these functions; the code does not change. The cluster's workers
 need ``policy_landscape`` installed (the same version), for example through
-``runtime_env={"pip": [...]}``.
+``runtime_env={"pip": [...]}``. A cluster with Ray's token
+authentication (on by default for a local ``ray.init()`` in Ray 2.60) also
+needs its token on the connecting side: ``RAY_AUTH_MODE=token`` with
+``~/.ray/auth_token`` or ``RAY_AUTH_TOKEN``.
 
 **Same bits.** A probe is split into contiguous ranges of direction
 indices. Each task returns its *pairs* ``D±`` (and their standard errors),
@@ -130,7 +133,7 @@ def map_shards(
     that is also an instance of the original exception's class, with its
     message and remote traceback) is raised here.
 
-    >>> map_shards(pow, [(2, 3), (3, 2)])    # doctest: +SKIP
+    >>> map_shards(lambda a, b: a ** b, [(2, 3), (3, 2)])   # doctest: +SKIP
     [8, 9]
     """
     ray = connect()
