@@ -4,9 +4,14 @@
 //! Monte-Carlo returns, REINFORCE gradients, SGD training and the
 //! Monte-Carlo objective for landscape probes.
 //!
+//! With the feature `mujoco`, Gymnasium's Hopper-v5, Walker2d-v5 and
+//! HalfCheetah-v5 on MuJoCo (`policy-landscape-mujoco`, bit for bit as
+//! Gymnasium) join them.
+//!
 //! The core's environments and policies are const-generic in their sizes;
-//! here they are fixed enums over the combinations that exist (one action;
-//! 3, 2 or 1 observations; a linear or affine mean). Every rollout, gradient,
+//! here they are fixed enums over the combinations that exist (one action
+//! and 3, 2 or 1 observations; with `mujoco` also 11 observations and 3
+//! actions, 17 and 6; a linear or affine mean). Every rollout, gradient,
 //! training run and objective evaluation releases the GIL, and with
 //! `threads != 1` runs the core's rayon versions, whose results equal the
 //! single-threaded ones bit for bit.
@@ -38,6 +43,9 @@ use crate::arrays::{read, write};
 use crate::error::{err, invalid, shape};
 use crate::probe::{Factory, Objective};
 
+#[cfg(feature = "mujoco")]
+use policy_landscape_mujoco::{Mujoco, Task};
+
 /// Seed of the deterministic evaluations' episodes during training (the
 /// figures' `EVAL_SEED`).
 const EVAL_SEED: u64 = u64::MAX - 7;
@@ -49,7 +57,16 @@ const DIRECTION_SEED: u64 = 2019;
 // ---------------------------------------------------------------------------
 // Environments.
 
-/// Every environment the bindings hold (all with one action).
+/// Hopper-v5 (11 observations, 3 actions).
+#[cfg(feature = "mujoco")]
+type Mj11 = Mujoco<11, 3>;
+/// Walker2d-v5 and HalfCheetah-v5 (17 observations, 6 actions; the task
+/// tells them apart).
+#[cfg(feature = "mujoco")]
+type Mj17 = Mujoco<17, 6>;
+
+/// Every environment the bindings hold: the library's own (one action) and,
+/// with `mujoco`, the MuJoCo tasks.
 #[derive(Clone, Debug)]
 enum EnvKind {
     Pendulum(CorePendulum),
@@ -58,6 +75,14 @@ enum EnvKind {
     MountainCarClip(ClipAction<CoreMountainCar, f64, 1>),
     Lq(CoreLq<f64>),
     LqClip(ClipAction<CoreLq<f64>, f64, 1>),
+    #[cfg(feature = "mujoco")]
+    Mj11(Mj11),
+    #[cfg(feature = "mujoco")]
+    Mj11Clip(ClipAction<Mj11, f64, 3>),
+    #[cfg(feature = "mujoco")]
+    Mj17(Mj17),
+    #[cfg(feature = "mujoco")]
+    Mj17Clip(ClipAction<Mj17, f64, 6>),
 }
 
 /// `body` with `$e` bound to the environment of every variant.
@@ -70,6 +95,55 @@ macro_rules! each_env {
             EnvKind::MountainCarClip($e) => $body,
             EnvKind::Lq($e) => $body,
             EnvKind::LqClip($e) => $body,
+            #[cfg(feature = "mujoco")]
+            EnvKind::Mj11($e) => $body,
+            #[cfg(feature = "mujoco")]
+            EnvKind::Mj11Clip($e) => $body,
+            #[cfg(feature = "mujoco")]
+            EnvKind::Mj17($e) => $body,
+            #[cfg(feature = "mujoco")]
+            EnvKind::Mj17Clip($e) => $body,
+        }
+    };
+}
+
+/// `body` with `$e` bound to the MuJoCo environment of a MuJoCo variant
+/// (the inner one of a clipped variant); an error for the others.
+#[cfg(feature = "mujoco")]
+macro_rules! each_mujoco {
+    ($kind:expr, $e:ident => $body:expr) => {
+        match $kind {
+            EnvKind::Mj11($e) => $body,
+            EnvKind::Mj11Clip(c) => {
+                let $e = c.inner();
+                $body
+            }
+            EnvKind::Mj17($e) => $body,
+            EnvKind::Mj17Clip(c) => {
+                let $e = c.inner();
+                $body
+            }
+            _ => return Err(invalid("not a MuJoCo environment")),
+        }
+    };
+}
+
+/// As `each_mujoco!`, mutably.
+#[cfg(feature = "mujoco")]
+macro_rules! each_mujoco_mut {
+    ($kind:expr, $e:ident => $body:expr) => {
+        match $kind {
+            EnvKind::Mj11($e) => $body,
+            EnvKind::Mj11Clip(c) => {
+                let $e = c.inner_mut();
+                $body
+            }
+            EnvKind::Mj17($e) => $body,
+            EnvKind::Mj17Clip(c) => {
+                let $e = c.inner_mut();
+                $body
+            }
+            _ => return Err(invalid("not a MuJoCo environment")),
         }
     };
 }
@@ -80,15 +154,20 @@ type Reduce<'py, Args> = PyResult<(Bound<'py, PyAny>, Args)>;
 /// One step's `(observation, reward, terminated, truncated)`.
 type Step = (Vec<f64>, f64, bool, bool);
 
-fn reset_env<E: CoreEnv<f64, O, 1>, const O: usize>(
+fn reset_env<E: CoreEnv<f64, O, A>, const O: usize, const A: usize>(
     e: &mut E,
     rng: &mut Xoshiro256PlusPlus,
 ) -> Vec<f64> {
     e.reset(rng).to_vec()
 }
 
-fn step_env<E: CoreEnv<f64, O, 1>, const O: usize>(e: &mut E, a: &[f64; 1]) -> CoreResult<Step> {
-    let t = e.step(a)?;
+/// One step with `action` read as the environment's `A` actions.
+fn step_env<E: CoreEnv<f64, O, A>, const O: usize, const A: usize>(
+    e: &mut E,
+    action: &Bound<'_, PyAny>,
+) -> PyResult<Step> {
+    let a = read_action::<A>(action)?;
+    let t = e.step(&a).map_err(err)?;
     Ok((t.observation.to_vec(), t.reward, t.terminated, t.truncated))
 }
 
@@ -98,6 +177,20 @@ impl EnvKind {
             Self::Pendulum(_) | Self::PendulumClip(_) => 3,
             Self::MountainCar(_) | Self::MountainCarClip(_) => 2,
             Self::Lq(_) | Self::LqClip(_) => 1,
+            #[cfg(feature = "mujoco")]
+            Self::Mj11(_) | Self::Mj11Clip(_) => 11,
+            #[cfg(feature = "mujoco")]
+            Self::Mj17(_) | Self::Mj17Clip(_) => 17,
+        }
+    }
+
+    fn act_dim(&self) -> usize {
+        match self {
+            #[cfg(feature = "mujoco")]
+            Self::Mj11(_) | Self::Mj11Clip(_) => 3,
+            #[cfg(feature = "mujoco")]
+            Self::Mj17(_) | Self::Mj17Clip(_) => 6,
+            _ => 1,
         }
     }
 
@@ -108,6 +201,14 @@ impl EnvKind {
             Self::MountainCar(_) | Self::MountainCarClip(_) => CoreMountainCar::MAX_EPISODE_STEPS,
             Self::Lq(e) => e.horizon(),
             Self::LqClip(e) => e.inner().horizon(),
+            #[cfg(feature = "mujoco")]
+            Self::Mj11(e) => e.max_episode_steps(),
+            #[cfg(feature = "mujoco")]
+            Self::Mj11Clip(e) => e.inner().max_episode_steps(),
+            #[cfg(feature = "mujoco")]
+            Self::Mj17(e) => e.max_episode_steps(),
+            #[cfg(feature = "mujoco")]
+            Self::Mj17Clip(e) => e.inner().max_episode_steps(),
         }
     }
 
@@ -119,6 +220,14 @@ impl EnvKind {
             Self::MountainCarClip(e) => e.inner().state().to_vec(),
             Self::Lq(e) => vec![e.state()],
             Self::LqClip(e) => vec![e.inner().state()],
+            #[cfg(feature = "mujoco")]
+            Self::Mj11(e) => mujoco_state(e),
+            #[cfg(feature = "mujoco")]
+            Self::Mj11Clip(e) => mujoco_state(e.inner()),
+            #[cfg(feature = "mujoco")]
+            Self::Mj17(e) => mujoco_state(e),
+            #[cfg(feature = "mujoco")]
+            Self::Mj17Clip(e) => mujoco_state(e.inner()),
         }
     }
 
@@ -127,6 +236,12 @@ impl EnvKind {
             Self::Pendulum(_) | Self::PendulumClip(_) => "Pendulum",
             Self::MountainCar(_) | Self::MountainCarClip(_) => "MountainCarContinuous",
             Self::Lq(_) | Self::LqClip(_) => "LinearQuadratic",
+            #[cfg(feature = "mujoco")]
+            Self::Mj11(_) | Self::Mj11Clip(_) => "Hopper",
+            #[cfg(feature = "mujoco")]
+            Self::Mj17(e) => task_name(e.task()),
+            #[cfg(feature = "mujoco")]
+            Self::Mj17Clip(e) => task_name(e.inner().task()),
         }
     }
 }
@@ -155,8 +270,9 @@ fn parse_clip(
     })
 }
 
-fn clipped<E>(env: E, (low, high): (f64, f64)) -> PyResult<ClipAction<E, f64, 1>> {
-    ClipAction::new(env, [low], [high]).map_err(err)
+/// `env` with every action dimension clipped to `[low, high]`.
+fn clipped<E, const A: usize>(env: E, (low, high): (f64, f64)) -> PyResult<ClipAction<E, f64, A>> {
+    ClipAction::new(env, [low; A], [high; A]).map_err(err)
 }
 
 /// The clip argument as `__reduce__` gives it back.
@@ -171,21 +287,30 @@ fn show_clip(clip: Option<(f64, f64)>) -> String {
     clip.map_or_else(|| "None".into(), |(l, h)| format!("({l:?}, {h:?})"))
 }
 
-/// An action of one dimension: shape `(1,)` or a scalar.
-fn read_action(action: &Bound<'_, PyAny>) -> PyResult<[f64; 1]> {
+/// An action of `A` dimensions: shape `(A,)`, or a scalar when `A = 1`.
+fn read_action<const A: usize>(action: &Bound<'_, PyAny>) -> PyResult<[f64; A]> {
     let (data, dims) = read(action, "action")?;
-    match (dims.as_slice(), data.as_slice()) {
-        ([] | [1], &[a]) => Ok([a]),
-        _ => Err(shape(format!(
+    let ok = match dims.as_slice() {
+        [] => A == 1,
+        [n] => *n == A,
+        _ => false,
+    };
+    match <[f64; A]>::try_from(data.as_slice()) {
+        Ok(a) if ok => Ok(a),
+        _ if A == 1 => Err(shape(format!(
             "action must have shape (1,) (or be a scalar), found {dims:?}"
+        ))),
+        _ => Err(shape(format!(
+            "action must have shape ({A},), found {dims:?}"
         ))),
     }
 }
 
-/// The base class of the continuous-control environments (one action,
-/// float64 observations): `reset(seed)` starts an episode, `step(action)`
-/// advances it. Not constructible itself: use `Pendulum`,
-/// `MountainCarContinuous` or `LinearQuadratic`.
+/// The base class of the continuous-control environments (float64
+/// observations and actions): `reset(seed)` starts an episode,
+/// `step(action)` advances it. Not constructible itself: use `Pendulum`,
+/// `MountainCarContinuous` or `LinearQuadratic` (one action), or, in a
+/// build with MuJoCo (`HAS_MUJOCO`), `Hopper`, `Walker2d` or `HalfCheetah`.
 ///
 /// Functions that roll out episodes (`mean_return`, `reinforce_gradient`,
 /// `train_sgd`, `MonteCarloObjective`) use the environment's configuration
@@ -201,28 +326,31 @@ pub struct PyEnv {
 #[pymethods]
 impl PyEnv {
     /// The number of observations (3 for Pendulum, 2 for
-    /// MountainCarContinuous, 1 for LinearQuadratic).
+    /// MountainCarContinuous, 1 for LinearQuadratic, 11 for Hopper, 17 for
+    /// Walker2d and HalfCheetah).
     #[getter]
     fn observation_dim(&self) -> usize {
         self.kind.obs_dim()
     }
 
-    /// The number of actions (always 1).
+    /// The number of actions (1; 3 for Hopper, 6 for Walker2d and
+    /// HalfCheetah).
     #[getter]
     fn action_dim(&self) -> usize {
-        1
+        self.kind.act_dim()
     }
 
     /// The time limit: episodes are truncated at this many steps (200 for
     /// Pendulum-v1, 999 for MountainCarContinuous-v0, the horizon of a
-    /// LinearQuadratic).
+    /// LinearQuadratic, `max_episode_steps` of a MuJoCo task).
     #[getter]
     fn max_episode_steps(&self) -> usize {
         self.kind.max_episode_steps()
     }
 
     /// The Gymnasium action box `(low, high)` (`(-2, 2)` for Pendulum,
-    /// `(-1, 1)` for MountainCarContinuous), `None` for LinearQuadratic.
+    /// `(-1, 1)` for MountainCarContinuous and, in every dimension, the
+    /// MuJoCo tasks), `None` for LinearQuadratic.
     #[getter]
     fn action_bounds(&self) -> Option<(f64, f64)> {
         match self.kind {
@@ -233,6 +361,8 @@ impl PyEnv {
                 Some((CoreMountainCar::MIN_ACTION, CoreMountainCar::MAX_ACTION))
             }
             EnvKind::Lq(_) | EnvKind::LqClip(_) => None,
+            #[cfg(feature = "mujoco")]
+            _ => Some(MUJOCO_BOX),
         }
     }
 
@@ -245,7 +375,7 @@ impl PyEnv {
 
     /// The current state as float64: `[theta, theta_dot]` (Pendulum, theta
     /// unwrapped), `[position, velocity]` (MountainCarContinuous), `[s]`
-    /// (LinearQuadratic).
+    /// (LinearQuadratic), `qpos` then `qvel` (MuJoCo).
     #[getter]
     fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let s = self.kind.state();
@@ -270,17 +400,17 @@ impl PyEnv {
         write(py, obs, &[n])
     }
 
-    /// Applies `action` (shape `(1,)` or a scalar) for one step and returns
-    /// `(observation, reward, terminated, truncated)`. A NaN action raises
-    /// `InvalidParameterError` (the environment is unchanged).
+    /// Applies `action` (shape `(action_dim,)`, or a scalar for one action)
+    /// for one step and returns `(observation, reward, terminated,
+    /// truncated)`. A NaN action raises `InvalidParameterError` (the
+    /// environment is unchanged).
     fn step<'py>(
         &mut self,
         py: Python<'py>,
         action: &Bound<'py, PyAny>,
     ) -> PyResult<(Bound<'py, PyAny>, f64, bool, bool)> {
-        let a = read_action(action)?;
         let (obs, reward, terminated, truncated) =
-            each_env!(&mut self.kind, e => step_env(e, &a)).map_err(err)?;
+            each_env!(&mut self.kind, e => step_env(e, action))?;
         let n = obs.len();
         Ok((write(py, obs, &[n])?, reward, terminated, truncated))
     }
@@ -729,20 +859,329 @@ impl PyLinearQuadratic {
 }
 
 // ---------------------------------------------------------------------------
+// MuJoCo (feature `mujoco`).
+
+/// The tasks' control range (`ctrlrange`), in every dimension.
+#[cfg(feature = "mujoco")]
+const MUJOCO_BOX: (f64, f64) = (-1.0, 1.0);
+
+#[cfg(feature = "mujoco")]
+fn task_name(task: Task) -> &'static str {
+    match task {
+        Task::Hopper => "Hopper",
+        Task::Walker2d => "Walker2d",
+        Task::HalfCheetah => "HalfCheetah",
+    }
+}
+
+#[cfg(feature = "mujoco")]
+fn mujoco_state<const O: usize, const A: usize>(e: &Mujoco<O, A>) -> Vec<f64> {
+    e.qpos().iter().chain(e.qvel()).copied().collect()
+}
+
+/// The exception for an error of the MuJoCo crate: the core's own as
+/// usual, a missing model or library (naming `mujoco/setup.sh`) or a model
+/// MuJoCo rejects as `PolicyLandscapeError`.
+#[cfg(feature = "mujoco")]
+fn mj_err(e: policy_landscape_mujoco::Error) -> PyErr {
+    match e {
+        policy_landscape_mujoco::Error::Core(c) => err(c),
+        other => crate::error::PolicyLandscapeError::new_err(other.to_string()),
+    }
+}
+
+#[cfg(feature = "mujoco")]
+fn load_task<const O: usize, const A: usize>(
+    task: Task,
+    max_episode_steps: usize,
+) -> PyResult<Mujoco<O, A>> {
+    Mujoco::<O, A>::new(task)
+        .and_then(|e| e.with_max_episode_steps(max_episode_steps))
+        .map_err(mj_err)
+}
+
+#[cfg(feature = "mujoco")]
+fn mujoco_kind(
+    task: Task,
+    max_episode_steps: usize,
+    clip: Option<(f64, f64)>,
+) -> PyResult<EnvKind> {
+    let n = max_episode_steps;
+    Ok(match (task, clip) {
+        (Task::Hopper, None) => EnvKind::Mj11(load_task(task, n)?),
+        (Task::Hopper, Some(c)) => EnvKind::Mj11Clip(clipped(load_task(task, n)?, c)?),
+        (Task::Walker2d | Task::HalfCheetah, None) => EnvKind::Mj17(load_task(task, n)?),
+        (Task::Walker2d | Task::HalfCheetah, Some(c)) => {
+            EnvKind::Mj17Clip(clipped(load_task(task, n)?, c)?)
+        }
+    })
+}
+
+#[cfg(feature = "mujoco")]
+fn mujoco_elapsed(kind: &EnvKind) -> PyResult<usize> {
+    Ok(each_mujoco!(kind, e => e.elapsed_steps()))
+}
+
+#[cfg(feature = "mujoco")]
+fn mujoco_dt(kind: &EnvKind) -> PyResult<f64> {
+    Ok(each_mujoco!(kind, e => e.dt()))
+}
+
+#[cfg(feature = "mujoco")]
+fn mujoco_task(kind: &EnvKind) -> PyResult<Task> {
+    Ok(each_mujoco!(kind, e => e.task()))
+}
+
+#[cfg(feature = "mujoco")]
+fn mujoco_healthy(kind: &EnvKind) -> PyResult<bool> {
+    Ok(each_mujoco!(kind, e => e.is_healthy()))
+}
+
+#[cfg(feature = "mujoco")]
+fn mujoco_vec<'py>(py: Python<'py>, v: &[f64]) -> PyResult<Bound<'py, PyAny>> {
+    write(py, v.to_vec(), &[v.len()])
+}
+
+#[cfg(feature = "mujoco")]
+fn mujoco_qpos<'py>(py: Python<'py>, kind: &EnvKind) -> PyResult<Bound<'py, PyAny>> {
+    each_mujoco!(kind, e => mujoco_vec(py, e.qpos()))
+}
+
+#[cfg(feature = "mujoco")]
+fn mujoco_qvel<'py>(py: Python<'py>, kind: &EnvKind) -> PyResult<Bound<'py, PyAny>> {
+    each_mujoco!(kind, e => mujoco_vec(py, e.qvel()))
+}
+
+#[cfg(feature = "mujoco")]
+fn mujoco_set_state<'py>(
+    py: Python<'py>,
+    kind: &mut EnvKind,
+    qpos: &Bound<'py, PyAny>,
+    qvel: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let qpos = crate::arrays::read_vec(qpos, "qpos")?;
+    let qvel = crate::arrays::read_vec(qvel, "qvel")?;
+    each_mujoco_mut!(kind, e => {
+        let obs = e.set_state(&qpos, &qvel).map_err(mj_err)?;
+        mujoco_vec(py, &obs)
+    })
+}
+
+/// The class of a MuJoCo task: the constructor, its getters, `set_state`
+/// and pickling (the environments differ in their task and docstring).
+#[cfg(feature = "mujoco")]
+macro_rules! mujoco_class {
+    ($ty:ident, $name:tt, $task:expr, $doc:tt) => {
+        #[doc = $doc]
+        #[pyclass(module = "policy_landscape._core", extends = PyEnv, name = $name)]
+        pub struct $ty {}
+
+        #[pymethods]
+        impl $ty {
+            /// The task with the time limit `max_episode_steps` (Gymnasium's
+            /// 1000 by default), in its initial state (`qpos0`, zero
+            /// velocities) until reset.
+            #[new]
+            #[pyo3(signature = (*, max_episode_steps = policy_landscape_mujoco::MAX_EPISODE_STEPS, clip = None))]
+            fn new(
+                max_episode_steps: usize,
+                clip: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<PyClassInitializer<Self>> {
+                let clip = parse_clip(clip, Some(MUJOCO_BOX), $name)?;
+                let kind = mujoco_kind($task, max_episode_steps, clip)?;
+                Ok(PyClassInitializer::from(PyEnv { kind, clip }).add_subclass(Self {}))
+            }
+
+            /// Gymnasium's id (`"Hopper-v5"`, ...).
+            #[getter]
+            fn gym_id(slf: PyRef<'_, Self>) -> PyResult<&'static str> {
+                Ok(mujoco_task(&slf.as_super().kind)?.gym_id())
+            }
+
+            /// Steps taken since the last reset (the time-limit counter).
+            #[getter]
+            fn elapsed_steps(slf: PyRef<'_, Self>) -> PyResult<usize> {
+                mujoco_elapsed(&slf.as_super().kind)
+            }
+
+            /// The time of one step, `timestep * frame_skip` (Gymnasium's
+            /// `dt`).
+            #[getter]
+            fn dt(slf: PyRef<'_, Self>) -> PyResult<f64> {
+                mujoco_dt(&slf.as_super().kind)
+            }
+
+            /// The joint positions `qpos` (a copy).
+            #[getter]
+            fn qpos<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+                mujoco_qpos(slf.py(), &slf.as_super().kind)
+            }
+
+            /// The joint velocities `qvel` (a copy).
+            #[getter]
+            fn qvel<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+                mujoco_qvel(slf.py(), &slf.as_super().kind)
+            }
+
+            /// Gymnasium's `is_healthy` of the current state (always
+            /// true for HalfCheetah).
+            #[getter]
+            fn is_healthy(slf: PyRef<'_, Self>) -> PyResult<bool> {
+                mujoco_healthy(&slf.as_super().kind)
+            }
+
+            /// Starts an episode from the state `(qpos, qvel)`, as
+            /// Gymnasium's reset does after drawing one (`mj_resetData`,
+            /// the state, `mj_forward`), and returns the first observation.
+            /// Raises for a wrong length or a NaN or infinite entry (the
+            /// environment is then unchanged).
+            fn set_state<'py>(
+                mut slf: PyRefMut<'py, Self>,
+                qpos: &Bound<'py, PyAny>,
+                qvel: &Bound<'py, PyAny>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let py = slf.py();
+                mujoco_set_state(py, &mut slf.as_super().kind, qpos, qvel)
+            }
+
+            fn __repr__(slf: PyRef<'_, Self>) -> String {
+                let base = slf.as_super();
+                format!(
+                    "{}(max_episode_steps={}, clip={})",
+                    $name,
+                    base.kind.max_episode_steps(),
+                    show_clip(base.clip)
+                )
+            }
+
+            fn __reduce__<'py>(
+                slf: PyRef<'py, Self>,
+            ) -> Reduce<'py, (usize, Bound<'py, PyAny>)> {
+                let py = slf.py();
+                let base = slf.as_super();
+                let ctor = py.get_type::<$ty>().getattr("_from_state")?;
+                Ok((
+                    ctor,
+                    (base.kind.max_episode_steps(), clip_arg(py, base.clip)?),
+                ))
+            }
+
+            /// Rebuilds an environment (used by pickling; the model is
+            /// loaded again from the models' folder).
+            #[staticmethod]
+            fn _from_state(
+                py: Python<'_>,
+                max_episode_steps: usize,
+                clip: Option<(f64, f64)>,
+            ) -> PyResult<Py<Self>> {
+                let kind = mujoco_kind($task, max_episode_steps, clip)?;
+                Py::new(
+                    py,
+                    PyClassInitializer::from(PyEnv { kind, clip }).add_subclass(Self {}),
+                )
+            }
+        }
+    };
+}
+
+#[cfg(feature = "mujoco")]
+mujoco_class!(
+    PyHopper,
+    "Hopper",
+    Task::Hopper,
+    "Gymnasium's `Hopper-v5` on MuJoCo 3.17.0, stepped bit for bit as
+`gymnasium.make(\"Hopper-v5\")` steps it from the same state and actions
+(the `policy-landscape-mujoco` crate). Observation `qpos[1:]` then `qvel`
+(11 numbers, velocities clipped to +-10); action the 3 joint torques
+(MuJoCo clamps them to `[-1, 1]`). One step: `ctrl = a`, 4 MuJoCo steps,
+reward `x_velocity + 1[healthy] - 1e-3 sum(a^2)` (the cost of the action
+given); terminated when not healthy (`z > 0.7`, `|angle| < 0.2`, every
+`qpos[2:]`, `qvel` within 100); truncated after `max_episode_steps` steps.
+
+`reset(seed, episode)` draws `qpos = qpos0 + U(-0.005, 0.005)`, `qvel =
+U(-0.005, 0.005)` from the library's generator (Gymnasium's
+distributions, not numpy's streams); `set_state(qpos, qvel)` starts from
+any state. `clip=True` clips actions to `[-1, 1]` before the environment
+sees them (the control cost is then that of the clipped action, as in
+the paper's code), `clip=(low, high)` to another box. A step MuJoCo finds
+unstable raises `NumericalError` (reset the episode).
+
+The model is read from the `.mujoco/assets` folder of the checkout that
+built the extension, or `$POLICY_LANDSCAPE_MUJOCO_ASSETS`."
+);
+
+#[cfg(feature = "mujoco")]
+mujoco_class!(
+    PyWalker2d,
+    "Walker2d",
+    Task::Walker2d,
+    "Gymnasium's `Walker2d-v5` on MuJoCo 3.17.0, stepped bit for bit as
+`gymnasium.make(\"Walker2d-v5\")` steps it from the same state and actions
+(the `policy-landscape-mujoco` crate). Observation `qpos[1:]` then `qvel`
+(17 numbers, velocities clipped to +-10); action the 6 joint torques
+(MuJoCo clamps them to `[-1, 1]`). One step: `ctrl = a`, 4 MuJoCo steps,
+reward `x_velocity + 1[healthy] - 1e-3 sum(a^2)`; terminated when not
+healthy (`0.8 < z < 2`, `|angle| < 1`); truncated after
+`max_episode_steps` steps.
+
+`reset(seed, episode)` draws `qpos = qpos0 + U(-0.005, 0.005)`, `qvel =
+U(-0.005, 0.005)` from the library's generator; `set_state(qpos, qvel)`
+starts from any state. `clip` as for `Hopper`. A step MuJoCo finds
+unstable raises `NumericalError` (reset the episode).
+
+The model is read from the `.mujoco/assets` folder of the checkout that
+built the extension, or `$POLICY_LANDSCAPE_MUJOCO_ASSETS`."
+);
+
+#[cfg(feature = "mujoco")]
+mujoco_class!(
+    PyHalfCheetah,
+    "HalfCheetah",
+    Task::HalfCheetah,
+    "Gymnasium's `HalfCheetah-v5` on MuJoCo 3.17.0, stepped bit for bit as
+`gymnasium.make(\"HalfCheetah-v5\")` steps it from the same state and
+actions (the `policy-landscape-mujoco` crate). Observation `qpos[1:]`
+then `qvel` (17 numbers, not clipped); action the 6 joint torques (MuJoCo
+clamps them to `[-1, 1]`). One step: `ctrl = a`, 5 MuJoCo steps, reward
+`x_velocity - 0.1 sum(a^2)`; never terminated; truncated after
+`max_episode_steps` steps.
+
+`reset(seed, episode)` draws `qpos = qpos0 + U(-0.1, 0.1)`, `qvel = 0.1
+N(0, 1)` from the library's generator; `set_state(qpos, qvel)` starts
+from any state. `clip` as for `Hopper`. A step MuJoCo finds unstable
+raises `NumericalError` (reset the episode).
+
+The model is read from the `.mujoco/assets` folder of the checkout that
+built the extension, or `$POLICY_LANDSCAPE_MUJOCO_ASSETS`."
+);
+
+// ---------------------------------------------------------------------------
 // The Gaussian policy.
 
-type G<const O: usize, const F: usize> = CoreGaussian<f64, O, 1, F>;
+/// A policy of `O` observations, `A` actions and `F` features (`O`, or
+/// `O + 1` with a bias).
+type G<const O: usize, const A: usize, const F: usize> = CoreGaussian<f64, O, A, F>;
 
-/// Every Gaussian policy the bindings hold: one action, 1 to 3
-/// observations, linear (`L`, mean `w·s`) or affine (`A`, mean `w·s + b`).
+/// Every Gaussian policy the bindings hold: one action and 1 to 3
+/// observations, or (with `mujoco`) 11 observations and 3 actions
+/// (Hopper), 17 and 6 (Walker2d, HalfCheetah); linear (`L`, mean `w·s`) or
+/// affine (`A`, mean `w·s + b`).
 #[derive(Clone, Debug, PartialEq)]
 enum GaussKind {
-    L1(G<1, 1>),
-    A1(G<1, 2>),
-    L2(G<2, 2>),
-    A2(G<2, 3>),
-    L3(G<3, 3>),
-    A3(G<3, 4>),
+    L1(G<1, 1, 1>),
+    A1(G<1, 1, 2>),
+    L2(G<2, 1, 2>),
+    A2(G<2, 1, 3>),
+    L3(G<3, 1, 3>),
+    A3(G<3, 1, 4>),
+    #[cfg(feature = "mujoco")]
+    L11(G<11, 3, 11>),
+    #[cfg(feature = "mujoco")]
+    A11(G<11, 3, 12>),
+    #[cfg(feature = "mujoco")]
+    L17(G<17, 6, 17>),
+    #[cfg(feature = "mujoco")]
+    A17(G<17, 6, 18>),
 }
 
 /// `body` with `$p` bound to the policy of every variant.
@@ -755,6 +1194,14 @@ macro_rules! with_gauss {
             GaussKind::A2($p) => $body,
             GaussKind::L3($p) => $body,
             GaussKind::A3($p) => $body,
+            #[cfg(feature = "mujoco")]
+            GaussKind::L11($p) => $body,
+            #[cfg(feature = "mujoco")]
+            GaussKind::A11($p) => $body,
+            #[cfg(feature = "mujoco")]
+            GaussKind::L17($p) => $body,
+            #[cfg(feature = "mujoco")]
+            GaussKind::A17($p) => $body,
         }
     };
 }
@@ -776,6 +1223,22 @@ macro_rules! with_pair {
             (EnvKind::Lq($e), GaussKind::A1($p)) => $body,
             (EnvKind::LqClip($e), GaussKind::L1($p)) => $body,
             (EnvKind::LqClip($e), GaussKind::A1($p)) => $body,
+            #[cfg(feature = "mujoco")]
+            (EnvKind::Mj11($e), GaussKind::L11($p)) => $body,
+            #[cfg(feature = "mujoco")]
+            (EnvKind::Mj11($e), GaussKind::A11($p)) => $body,
+            #[cfg(feature = "mujoco")]
+            (EnvKind::Mj11Clip($e), GaussKind::L11($p)) => $body,
+            #[cfg(feature = "mujoco")]
+            (EnvKind::Mj11Clip($e), GaussKind::A11($p)) => $body,
+            #[cfg(feature = "mujoco")]
+            (EnvKind::Mj17($e), GaussKind::L17($p)) => $body,
+            #[cfg(feature = "mujoco")]
+            (EnvKind::Mj17($e), GaussKind::A17($p)) => $body,
+            #[cfg(feature = "mujoco")]
+            (EnvKind::Mj17Clip($e), GaussKind::L17($p)) => $body,
+            #[cfg(feature = "mujoco")]
+            (EnvKind::Mj17Clip($e), GaussKind::A17($p)) => $body,
             (e, p) => Err(CoreError::LengthMismatch {
                 what: "policy observation",
                 expected: e.obs_dim(),
@@ -793,77 +1256,94 @@ fn row<const O: usize>(obs: &[f64]) -> CoreResult<[f64; O]> {
     })
 }
 
-fn mean_rows<const O: usize, const F: usize>(p: &G<O, F>, obs: &[f64]) -> CoreResult<Vec<f64>> {
-    let mut out = Vec::with_capacity(obs.len() / O);
+fn mean_rows<const O: usize, const A: usize, const F: usize>(
+    p: &G<O, A, F>,
+    obs: &[f64],
+) -> CoreResult<Vec<f64>> {
+    let mut out = Vec::with_capacity(obs.len() / O * A);
     for s in obs.chunks_exact(O) {
-        let mut m = [0.0];
+        let mut m = [0.0; A];
         p.mean_into(&row(s)?, &mut m)?;
-        out.push(m[0]);
+        out.extend_from_slice(&m);
     }
     Ok(out)
 }
 
-fn sample_rows<const O: usize, const F: usize>(
-    p: &G<O, F>,
+fn sample_rows<const O: usize, const A: usize, const F: usize>(
+    p: &G<O, A, F>,
     obs: &[f64],
     seed: u64,
 ) -> CoreResult<Vec<f64>> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let mut out = Vec::with_capacity(obs.len() / O);
+    let mut out = Vec::with_capacity(obs.len() / O * A);
     for s in obs.chunks_exact(O) {
-        let mut a = [0.0];
+        let mut a = [0.0; A];
         p.sample_into(&row(s)?, &mut rng, &mut a)?;
-        out.push(a[0]);
+        out.extend_from_slice(&a);
     }
     Ok(out)
 }
 
-fn log_prob_rows<const O: usize, const F: usize>(
-    p: &G<O, F>,
+fn log_prob_rows<const O: usize, const A: usize, const F: usize>(
+    p: &G<O, A, F>,
     obs: &[f64],
     actions: &[f64],
 ) -> CoreResult<Vec<f64>> {
     obs.chunks_exact(O)
-        .zip(actions)
-        .map(|(s, &a)| p.log_prob(&row(s)?, &[a]))
+        .zip(actions.chunks_exact(A))
+        .map(|(s, a)| p.log_prob(&row(s)?, &row(a)?))
         .collect()
 }
 
-fn score_rows<const O: usize, const F: usize>(
-    p: &G<O, F>,
+fn score_rows<const O: usize, const A: usize, const F: usize>(
+    p: &G<O, A, F>,
     obs: &[f64],
     actions: &[f64],
 ) -> CoreResult<Vec<f64>> {
-    let mut out = vec![0.0; actions.len() * F];
-    for ((s, &a), g) in obs
+    let k = F * A;
+    let mut out = vec![0.0; actions.len() / A * k];
+    for ((s, a), g) in obs
         .chunks_exact(O)
-        .zip(actions)
-        .zip(out.chunks_exact_mut(F))
+        .zip(actions.chunks_exact(A))
+        .zip(out.chunks_exact_mut(k))
     {
-        p.score_into(&row(s)?, &[a], g)?;
+        p.score_into(&row(s)?, &row(a)?, g)?;
     }
     Ok(out)
 }
 
-/// Glorot-uniform weights and a zero bias, as the figures' runs initialise.
-fn glorot<const O: usize, const F: usize>(p: &mut G<O, F>, seed: u64) {
+/// Glorot-uniform weights (limit `sqrt(6 / (O + A))`) and a zero bias, as
+/// the figures' runs initialise (those of `policy-landscape-mujoco` too).
+fn glorot<const O: usize, const A: usize, const F: usize>(p: &mut G<O, A, F>, seed: u64) {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let limit = (6.0 / (O as f64 + 1.0)).sqrt();
+    let limit = (6.0 / (O + A) as f64).sqrt();
     for (i, x) in p.params_mut().iter_mut().enumerate() {
         let u: f64 = uniform01(&mut rng);
-        *x = if i < O { limit * (2.0 * u - 1.0) } else { 0.0 };
+        *x = if i / A < O {
+            limit * (2.0 * u - 1.0)
+        } else {
+            0.0
+        };
     }
 }
 
 impl GaussKind {
-    fn new(obs: usize, bias: bool) -> Option<Self> {
-        Some(match (obs, bias) {
-            (1, false) => Self::L1(G::linear()),
-            (1, true) => Self::A1(G::affine()),
-            (2, false) => Self::L2(G::linear()),
-            (2, true) => Self::A2(G::affine()),
-            (3, false) => Self::L3(G::linear()),
-            (3, true) => Self::A3(G::affine()),
+    fn new(obs: usize, act: usize, bias: bool) -> Option<Self> {
+        Some(match (obs, act, bias) {
+            (1, 1, false) => Self::L1(G::linear()),
+            (1, 1, true) => Self::A1(G::affine()),
+            (2, 1, false) => Self::L2(G::linear()),
+            (2, 1, true) => Self::A2(G::affine()),
+            (3, 1, false) => Self::L3(G::linear()),
+            (3, 1, true) => Self::A3(G::affine()),
+            #[cfg(feature = "mujoco")]
+            (11, 3, false) => Self::L11(G::linear()),
+            #[cfg(feature = "mujoco")]
+            (11, 3, true) => Self::A11(G::affine()),
+            #[cfg(feature = "mujoco")]
+            (17, 6, false) => Self::L17(G::linear()),
+            #[cfg(feature = "mujoco")]
+            (17, 6, true) => Self::A17(G::affine()),
             _ => return None,
         })
     }
@@ -873,11 +1353,30 @@ impl GaussKind {
             Self::L1(_) | Self::A1(_) => 1,
             Self::L2(_) | Self::A2(_) => 2,
             Self::L3(_) | Self::A3(_) => 3,
+            #[cfg(feature = "mujoco")]
+            Self::L11(_) | Self::A11(_) => 11,
+            #[cfg(feature = "mujoco")]
+            Self::L17(_) | Self::A17(_) => 17,
+        }
+    }
+
+    fn act_dim(&self) -> usize {
+        match self {
+            #[cfg(feature = "mujoco")]
+            Self::L11(_) | Self::A11(_) => 3,
+            #[cfg(feature = "mujoco")]
+            Self::L17(_) | Self::A17(_) => 6,
+            _ => 1,
         }
     }
 
     fn bias(&self) -> bool {
-        matches!(self, Self::A1(_) | Self::A2(_) | Self::A3(_))
+        match self {
+            Self::A1(_) | Self::A2(_) | Self::A3(_) => true,
+            #[cfg(feature = "mujoco")]
+            Self::A11(_) | Self::A17(_) => true,
+            _ => false,
+        }
     }
 
     fn params(&self) -> &[f64] {
@@ -897,20 +1396,24 @@ impl GaussKind {
     }
 }
 
-/// The linear Gaussian policy of §3.2: `a ~ N(mu(s), sigma^2)` with mean
-/// `mu(s) = w·s` (`bias=False`) or `w·s + b` (`bias=True`, the default, as
-/// the paper's code) and a fixed standard deviation `sigma >= 0` (`sigma =
-/// 0` is the deterministic policy; densities then raise). One action;
-/// `observation_dim` is 1, 2 or 3 (LinearQuadratic, MountainCarContinuous,
-/// Pendulum).
+/// The linear Gaussian policy of §3.2: `a ~ N(mu(s), sigma^2 I)` with mean
+/// `mu(s) = w^T s` (`bias=False`) or `w^T s + b` (`bias=True`, the default,
+/// as the paper's code) and a fixed standard deviation `sigma >= 0`, the
+/// same in every action dimension (`sigma = 0` is the deterministic
+/// policy; densities then raise). `(observation_dim, action_dim)` is `(1,
+/// 1)`, `(2, 1)` or `(3, 1)` (LinearQuadratic, MountainCarContinuous,
+/// Pendulum) or, in a build with MuJoCo, `(11, 3)` (Hopper) or `(17, 6)`
+/// (Walker2d, HalfCheetah).
 ///
 /// `params` is the core's flat layout `[f][a]` (index `f * action_dim +
-/// a`); with one action that is `[w_0, ..., w_{O-1}]` then `b` when
-/// `bias=True`: `O + bias` numbers.
+/// a`): `w` row by row (shape `(observation_dim, action_dim)`), then `b`
+/// when `bias=True`; `(observation_dim + bias) * action_dim` numbers. With
+/// one action that is `[w_0, ..., w_{O-1}]` then `b`.
 ///
 /// Observations are `(observation_dim,)` arrays, or `(N,
-/// observation_dim)` for a batch; actions `(1,)` or scalars, or `(N,)` /
-/// `(N, 1)` for a batch.
+/// observation_dim)` for a batch; actions `(action_dim,)` (or scalars for
+/// one action), or `(N, action_dim)` for a batch (also `(N,)` for one
+/// action).
 #[pyclass(module = "policy_landscape._core", name = "Gaussian")]
 #[derive(Clone)]
 pub struct PyGaussian {
@@ -929,20 +1432,24 @@ fn read_obs(obs: &Bound<'_, PyAny>, o: usize) -> PyResult<(Vec<f64>, Option<usiz
     }
 }
 
-/// Actions matching `batch`: `(1,)` or a scalar for one, `(N,)` or `(N, 1)`
-/// for a batch of `N`.
-fn read_actions(action: &Bound<'_, PyAny>, batch: Option<usize>) -> PyResult<Vec<f64>> {
+/// Actions matching `batch`: `(a,)` (or a scalar for `a = 1`) for one,
+/// `(N, a)` (or `(N,)` for `a = 1`) for a batch of `N`.
+fn read_actions(action: &Bound<'_, PyAny>, batch: Option<usize>, a: usize) -> PyResult<Vec<f64>> {
     let (data, dims) = read(action, "action")?;
     let ok = match (batch, dims.as_slice()) {
-        (None, []) | (None, [1]) => true,
-        (Some(n), [m]) | (Some(n), [m, 1]) => *m == n,
+        (None, []) => a == 1,
+        (None, [k]) => *k == a,
+        (Some(n), [m]) => *m == n && a == 1,
+        (Some(n), [m, k]) => *m == n && *k == a,
         _ => false,
     };
     if !ok {
-        let want = batch.map_or_else(
-            || "(1,) or a scalar".to_string(),
-            |n| format!("({n},) or ({n}, 1)"),
-        );
+        let want = match batch {
+            None if a == 1 => "(1,) or a scalar".to_string(),
+            None => format!("({a},)"),
+            Some(n) if a == 1 => format!("({n},) or ({n}, 1)"),
+            Some(n) => format!("({n}, {a})"),
+        };
         return Err(shape(format!(
             "action must have shape {want}, found {dims:?}"
         )));
@@ -965,9 +1472,10 @@ fn per_row<'py>(py: Python<'py>, v: Vec<f64>, batch: Option<usize>) -> PyResult<
 
 #[pymethods]
 impl PyGaussian {
-    /// A policy for `observation_dim` observations (1 to 3) and one action,
-    /// all parameters zero unless `params` is given, standard deviation
-    /// `sigma`.
+    /// A policy for `observation_dim` observations and `action_dim`
+    /// actions (the shapes of the environments: 1 to 3 observations and one
+    /// action; with MuJoCo also 11 and 3, 17 and 6), all parameters zero
+    /// unless `params` is given, standard deviation `sigma`.
     #[new]
     #[pyo3(signature = (observation_dim, *, action_dim = 1, bias = true, sigma = 1.0, params = None))]
     fn new(
@@ -977,15 +1485,20 @@ impl PyGaussian {
         sigma: f64,
         params: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        if action_dim != 1 {
-            return Err(shape(format!(
-                "a Gaussian policy has 1 action (that of the environments), found action_dim={action_dim}"
-            )));
-        }
-        let g = GaussKind::new(observation_dim, bias).ok_or_else(|| {
-            shape(format!(
-                "a Gaussian policy takes 1 to 3 observations (LinearQuadratic 1, MountainCarContinuous 2, Pendulum 3), found {observation_dim}"
-            ))
+        let g = GaussKind::new(observation_dim, action_dim, bias).ok_or_else(|| {
+            if action_dim == 1 {
+                shape(format!(
+                    "a Gaussian policy of 1 action takes 1 to 3 observations (LinearQuadratic 1, MountainCarContinuous 2, Pendulum 3), found {observation_dim}"
+                ))
+            } else if cfg!(feature = "mujoco") {
+                shape(format!(
+                    "a Gaussian policy of {action_dim} actions must fit an environment: 11 observations and 3 actions (Hopper), 17 and 6 (Walker2d, HalfCheetah), or 1 action; found observation_dim={observation_dim}"
+                ))
+            } else {
+                shape(format!(
+                    "a Gaussian policy has 1 action (that of the environments; this build has no MuJoCo), found action_dim={action_dim}"
+                ))
+            }
         })?;
         let mut me = Self { g };
         me.set_sigma(sigma)?;
@@ -999,7 +1512,7 @@ impl PyGaussian {
     #[staticmethod]
     #[pyo3(signature = (env, *, bias = true, sigma = 1.0))]
     fn for_env(env: PyRef<'_, PyEnv>, bias: bool, sigma: f64) -> PyResult<Self> {
-        Self::new(env.kind.obs_dim(), 1, bias, sigma, None)
+        Self::new(env.kind.obs_dim(), env.kind.act_dim(), bias, sigma, None)
     }
 
     /// The number of observations.
@@ -1008,10 +1521,10 @@ impl PyGaussian {
         self.g.obs_dim()
     }
 
-    /// The number of actions (1).
+    /// The number of actions.
     #[getter]
     fn action_dim(&self) -> usize {
-        1
+        self.g.act_dim()
     }
 
     /// Whether the mean has a bias.
@@ -1064,37 +1577,41 @@ impl PyGaussian {
         &self,
         py: Python<'py>,
     ) -> PyResult<(Bound<'py, PyAny>, Option<Bound<'py, PyAny>>)> {
-        let o = self.g.obs_dim();
+        let (o, a) = (self.g.obs_dim(), self.g.act_dim());
         let p = self.g.params();
         let b = if self.g.bias() {
-            Some(write(py, vec![p[o]], &[1])?)
+            Some(write(py, p[o * a..].to_vec(), &[a])?)
         } else {
             None
         };
-        Ok((write(py, p[..o].to_vec(), &[o, 1])?, b))
+        Ok((write(py, p[..o * a].to_vec(), &[o, a])?, b))
     }
 
     /// Glorot-uniform weights (`U[-l, l)`, `l = sqrt(6 / (observation_dim +
-    /// 1))`, one `u64` of `Xoshiro256PlusPlus(seed)` each in parameter
-    /// order) and a zero bias: the Keras `Dense` default of the paper's code,
-    /// and the figures' initial policies bit for bit.
+    /// action_dim))`, one `u64` of `Xoshiro256PlusPlus(seed)` each in
+    /// parameter order) and a zero bias: the Keras `Dense` default of the
+    /// paper's code, and the figures' initial policies bit for bit (the
+    /// MuJoCo experiments' too).
     fn init_glorot(&mut self, seed: u64) {
         with_gauss!(&mut self.g, p => glorot(p, seed));
     }
 
-    /// The mean action `mu(s)`: shape `(1,)`, or `(N, 1)` for a batch.
+    /// The mean action `mu(s)`: shape `(action_dim,)`, or `(N, action_dim)`
+    /// for a batch.
     fn mean<'py>(&self, py: Python<'py>, obs: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let (o, batch) = read_obs(obs, self.g.obs_dim())?;
         let m = with_gauss!(&self.g, p => mean_rows(p, &o)).map_err(err)?;
+        let a = self.g.act_dim();
         match batch {
-            None => write(py, m, &[1]),
-            Some(n) => write(py, m, &[n, 1]),
+            None => write(py, m, &[a]),
+            Some(n) => write(py, m, &[n, a]),
         }
     }
 
     /// Actions `mu(s) + sigma eps`, `eps` standard normal from
-    /// `Xoshiro256PlusPlus(seed)` (one draw per row, in order): shape `(1,)`,
-    /// or `(N, 1)` for a batch. With `sigma = 0` the mean.
+    /// `Xoshiro256PlusPlus(seed)` (one draw per action dimension, row after
+    /// row): shape `(action_dim,)`, or `(N, action_dim)` for a batch. With
+    /// `sigma = 0` the mean.
     fn sample<'py>(
         &self,
         py: Python<'py>,
@@ -1103,9 +1620,10 @@ impl PyGaussian {
     ) -> PyResult<Bound<'py, PyAny>> {
         let (o, batch) = read_obs(obs, self.g.obs_dim())?;
         let a = with_gauss!(&self.g, p => sample_rows(p, &o, seed)).map_err(err)?;
+        let k = self.g.act_dim();
         match batch {
-            None => write(py, a, &[1]),
-            Some(n) => write(py, a, &[n, 1]),
+            None => write(py, a, &[k]),
+            Some(n) => write(py, a, &[n, k]),
         }
     }
 
@@ -1119,7 +1637,7 @@ impl PyGaussian {
         action: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (o, batch) = read_obs(obs, self.g.obs_dim())?;
-        let a = read_actions(action, batch)?;
+        let a = read_actions(action, batch, self.g.act_dim())?;
         let lp = with_gauss!(&self.g, p => log_prob_rows(p, &o, &a)).map_err(err)?;
         per_row(py, lp, batch)
     }
@@ -1134,7 +1652,7 @@ impl PyGaussian {
         action: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (o, batch) = read_obs(obs, self.g.obs_dim())?;
-        let a = read_actions(action, batch)?;
+        let a = read_actions(action, batch, self.g.act_dim())?;
         let s = with_gauss!(&self.g, p => score_rows(p, &o, &a)).map_err(err)?;
         let k = self.g.params().len();
         match batch {
@@ -1168,6 +1686,7 @@ impl PyGaussian {
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
         other.extract::<PyRef<'_, PyGaussian>>().is_ok_and(|o| {
             self.g.obs_dim() == o.g.obs_dim()
+                && self.g.act_dim() == o.g.act_dim()
                 && self.g.bias() == o.g.bias()
                 && self.g.sigma().to_bits() == o.g.sigma().to_bits()
                 && self.g.params().iter().map(|x| x.to_bits()).eq(o
@@ -1179,8 +1698,12 @@ impl PyGaussian {
     }
 
     fn __repr__(&self) -> String {
+        let actions = match self.g.act_dim() {
+            1 => String::new(),
+            a => format!(", action_dim={a}"),
+        };
         format!(
-            "Gaussian({}, bias={}, sigma={:?}, params={:?})",
+            "Gaussian({}{actions}, bias={}, sigma={:?}, params={:?})",
             self.g.obs_dim(),
             if self.g.bias() { "True" } else { "False" },
             self.g.sigma(),
@@ -1188,31 +1711,32 @@ impl PyGaussian {
         )
     }
 
-    fn __reduce__<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> Reduce<'py, (usize, bool, f64, Bound<'py, PyAny>)> {
+    fn __reduce__<'py>(&self, py: Python<'py>) -> Reduce<'py, Bound<'py, PyTuple>> {
         let ctor = py.get_type::<PyGaussian>().getattr("_from_state")?;
-        Ok((
-            ctor,
-            (
-                self.g.obs_dim(),
-                self.g.bias(),
-                self.g.sigma(),
-                self.params(py)?,
-            ),
-        ))
+        let mut args = vec![
+            self.g.obs_dim().into_pyobject(py)?.into_any(),
+            PyBool::new(py, self.g.bias()).to_owned().into_any(),
+            self.g.sigma().into_pyobject(py)?.into_any(),
+            self.params(py)?,
+        ];
+        // One action: the arguments of the builds without MuJoCo.
+        if self.g.act_dim() != 1 {
+            args.push(self.g.act_dim().into_pyobject(py)?.into_any());
+        }
+        Ok((ctor, PyTuple::new(py, args)?))
     }
 
     /// Rebuilds a policy (used by pickling).
     #[staticmethod]
+    #[pyo3(signature = (observation_dim, bias, sigma, params, action_dim = 1))]
     fn _from_state(
         observation_dim: usize,
         bias: bool,
         sigma: f64,
         params: &Bound<'_, PyAny>,
+        action_dim: usize,
     ) -> PyResult<Self> {
-        Self::new(observation_dim, 1, bias, sigma, Some(params))
+        Self::new(observation_dim, action_dim, bias, sigma, Some(params))
     }
 }
 
@@ -1296,6 +1820,14 @@ fn check_pair(env: &EnvKind, policy: &GaussKind) -> PyResult<()> {
             env.obs_dim()
         )));
     }
+    if env.act_dim() != policy.act_dim() {
+        return Err(shape(format!(
+            "the policy gives {} actions, {} takes {}",
+            policy.act_dim(),
+            env.name(),
+            env.act_dim()
+        )));
+    }
     Ok(())
 }
 
@@ -1314,14 +1846,14 @@ fn episode_len(env: &EnvKind, r: &Rollouts<f64>) -> PyResult<usize> {
     Ok(n)
 }
 
-fn mean_in<E, const O: usize, const F: usize>(
+fn mean_in<E, const O: usize, const A: usize, const F: usize>(
     env: &E,
-    p: &G<O, F>,
+    p: &G<O, A, F>,
     r: &Rollouts<f64>,
     t: &Threads,
 ) -> CoreResult<Estimate<f64>>
 where
-    E: CoreEnv<f64, O, 1> + Clone + Send + Sync,
+    E: CoreEnv<f64, O, A> + Clone + Send + Sync,
 {
     if t.parallel() {
         t.run(|| parallel::mean_return(env, p, r))
@@ -1337,19 +1869,19 @@ struct GradOut {
     std_error: Option<Vec<f64>>,
 }
 
-fn grad_in<E, const O: usize, const F: usize>(
+fn grad_in<E, const O: usize, const A: usize, const F: usize>(
     env: &E,
-    p: &G<O, F>,
+    p: &G<O, A, F>,
     r: &Rollouts<f64>,
     estimator: Estimator,
     len: usize,
     t: &Threads,
 ) -> CoreResult<GradOut>
 where
-    E: CoreEnv<f64, O, 1> + Clone + Send + Sync,
+    E: CoreEnv<f64, O, A> + Clone + Send + Sync,
 {
-    let mut sums = BatchSums::<f64, O, 1, F>::new();
-    let mut grad = vec![0.0; F];
+    let mut sums = BatchSums::<f64, O, A, F>::new();
+    let mut grad = vec![0.0; F * A];
     let report = if t.parallel() {
         t.run(|| parallel::reinforce_gradient(env, p, r, estimator, len, &mut sums, &mut grad))?
     } else {
@@ -1365,7 +1897,7 @@ where
         )?
     };
     let std_error = if estimator == Estimator::Unbiased && sums.episodes() >= 2 {
-        let mut se = vec![0.0; F];
+        let mut se = vec![0.0; F * A];
         sums.std_errors_into(&mut se)?;
         Some(se)
     } else {
@@ -1385,15 +1917,15 @@ struct TrainOut {
     final_det: Option<Estimate<f64>>,
 }
 
-fn train_in<E, const O: usize, const F: usize>(
+fn train_in<E, const O: usize, const A: usize, const F: usize>(
     env: &E,
-    p: &mut G<O, F>,
+    p: &mut G<O, A, F>,
     c: &SgdConfig<f64>,
     len: usize,
     t: &Threads,
 ) -> CoreResult<TrainOut>
 where
-    E: CoreEnv<f64, O, 1> + Clone + Send + Sync,
+    E: CoreEnv<f64, O, A> + Clone + Send + Sync,
 {
     let mut steps = Vec::with_capacity(c.updates.min(1 << 20));
     let observer = |s: &SgdStep<f64>| {
@@ -1404,7 +1936,7 @@ where
         t.run(|| parallel::train_sgd(env, p, c, len, observer))?
     } else {
         let mut rewards = vec![0.0; len];
-        let mut scratch = vec![0.0; 2 * F];
+        let mut scratch = vec![0.0; 2 * F * A];
         rf::train_sgd(&mut env.clone(), p, c, &mut rewards, &mut scratch, observer)?
     };
     let final_det = if c.eval_every > 0 {
@@ -1680,14 +2212,14 @@ impl<O: CoreObjective<f64> + Send> CoreObjective<f64> for InPool<'_, O> {
 
 type DynObjective<'a> = Box<dyn CoreObjective<f64> + Send + 'a>;
 
-fn mc_eval<'a, E, const O: usize, const F: usize>(
+fn mc_eval<'a, E, const O: usize, const A: usize, const F: usize>(
     env: &E,
-    p: &G<O, F>,
+    p: &G<O, A, F>,
     r: Rollouts<f64>,
     t: &'a Threads,
 ) -> CoreResult<DynObjective<'a>>
 where
-    E: CoreEnv<f64, O, 1> + Clone + Send + Sync + 'static,
+    E: CoreEnv<f64, O, A> + Clone + Send + Sync + 'static,
 {
     Ok(match t {
         Threads::One => Box::new(rf::MonteCarlo::new(env.clone(), p.clone(), r)?),
@@ -1915,6 +2447,12 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyPendulum>()?;
     m.add_class::<PyMountainCar>()?;
     m.add_class::<PyLinearQuadratic>()?;
+    #[cfg(feature = "mujoco")]
+    {
+        m.add_class::<PyHopper>()?;
+        m.add_class::<PyWalker2d>()?;
+        m.add_class::<PyHalfCheetah>()?;
+    }
     m.add_class::<PyGaussian>()?;
     m.add_class::<MonteCarloObjective>()?;
     m.add_function(wrap_pyfunction!(mean_return, m)?)?;

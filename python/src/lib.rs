@@ -31,6 +31,8 @@ fn _noop() {}
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // Whether this build has the MuJoCo environments (feature `mujoco`).
+    m.add("HAS_MUJOCO", cfg!(feature = "mujoco"))?;
     m.add(
         "PolicyLandscapeError",
         py.get_type::<error::PolicyLandscapeError>(),

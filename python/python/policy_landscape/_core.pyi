@@ -8,6 +8,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __version__: str
+#: Whether this build has the MuJoCo environments (``Hopper``, ``Walker2d``,
+#: ``HalfCheetah``; the cargo feature ``mujoco``).
+HAS_MUJOCO: bool
 
 Array = NDArray[np.float64]
 #: A library objective, or any callable ``f(theta) -> float`` or
@@ -284,8 +287,9 @@ def improving_curvature(
 _Clip = Union[None, bool, Tuple[float, float]]
 
 class Env:
-    """Base class of the continuous-control environments (one action).
-    Not constructible; rollouts use a copy of its configuration only."""
+    """Base class of the continuous-control environments (one action, or
+    3 and 6 for the MuJoCo tasks). Not constructible; rollouts use a copy
+    of its configuration only."""
     @property
     def observation_dim(self) -> int: ...
     @property
@@ -360,8 +364,68 @@ class LinearQuadratic(Env):
         self, policy: Gaussian, gamma: float
     ) -> NDArray[np.float64]: ...
 
+# Only in a build with MuJoCo (HAS_MUJOCO; the cargo feature `mujoco`).
+class Hopper(Env):
+    """Gymnasium's Hopper-v5 on MuJoCo 3.17.0, bit for bit: 11 observations, 3 actions."""
+    def __init__(
+        self, *, max_episode_steps: int = 1000, clip: _Clip = None
+    ) -> None: ...
+    @property
+    def gym_id(self) -> str: ...
+    @property
+    def elapsed_steps(self) -> int: ...
+    @property
+    def dt(self) -> float: ...
+    @property
+    def qpos(self) -> NDArray[np.float64]: ...
+    @property
+    def qvel(self) -> NDArray[np.float64]: ...
+    @property
+    def is_healthy(self) -> bool: ...
+    def set_state(self, qpos: ArrayLike, qvel: ArrayLike) -> NDArray[np.float64]: ...
+
+class Walker2d(Env):
+    """Gymnasium's Walker2d-v5 on MuJoCo 3.17.0, bit for bit: 17 observations, 6 actions."""
+    def __init__(
+        self, *, max_episode_steps: int = 1000, clip: _Clip = None
+    ) -> None: ...
+    @property
+    def gym_id(self) -> str: ...
+    @property
+    def elapsed_steps(self) -> int: ...
+    @property
+    def dt(self) -> float: ...
+    @property
+    def qpos(self) -> NDArray[np.float64]: ...
+    @property
+    def qvel(self) -> NDArray[np.float64]: ...
+    @property
+    def is_healthy(self) -> bool: ...
+    def set_state(self, qpos: ArrayLike, qvel: ArrayLike) -> NDArray[np.float64]: ...
+
+class HalfCheetah(Env):
+    """Gymnasium's HalfCheetah-v5 on MuJoCo 3.17.0, bit for bit: 17 observations, 6 actions."""
+    def __init__(
+        self, *, max_episode_steps: int = 1000, clip: _Clip = None
+    ) -> None: ...
+    @property
+    def gym_id(self) -> str: ...
+    @property
+    def elapsed_steps(self) -> int: ...
+    @property
+    def dt(self) -> float: ...
+    @property
+    def qpos(self) -> NDArray[np.float64]: ...
+    @property
+    def qvel(self) -> NDArray[np.float64]: ...
+    @property
+    def is_healthy(self) -> bool: ...
+    def set_state(self, qpos: ArrayLike, qvel: ArrayLike) -> NDArray[np.float64]: ...
+
 class Gaussian:
-    """Linear Gaussian policy a ~ N(w.s (+ b), sigma^2); params = [w_0..w_{O-1}, b]."""
+    """Linear Gaussian policy a ~ N(w^T s (+ b), sigma^2 I); params = w row by
+    row (shape (observation_dim, action_dim)), then b. Shapes (1..3, 1), and
+    with MuJoCo (11, 3), (17, 6)."""
     def __init__(
         self,
         observation_dim: int,
