@@ -2,7 +2,7 @@
 hand; a test checks that every public name here exists in the module and
 the reverse)."""
 
-from typing import Any, Callable, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Literal, Optional, Sequence, Tuple, Union, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -252,6 +252,7 @@ def directions(seed: int, start: int, count: int, dim: int) -> Array: ...
 def start(
     objective: ObjectiveLike, theta0: ArrayLike, alpha: float, *, k_sigma: float = 2.0, rel_floor: Optional[float] = None
 ) -> Accumulator: ...
+@overload
 def probe(
     objective: ObjectiveLike,
     theta0: ArrayLike,
@@ -263,8 +264,22 @@ def probe(
     accumulator: Optional[Accumulator] = None,
     k_sigma: float = 2.0,
     rel_floor: Optional[float] = None,
-    pairs: bool = False,
-) -> Any: ...
+    pairs: Literal[False] = False,
+) -> Accumulator: ...
+@overload
+def probe(
+    objective: ObjectiveLike,
+    theta0: ArrayLike,
+    alpha: float,
+    seed: int,
+    directions: int,
+    *,
+    start: int = 0,
+    accumulator: Optional[Accumulator] = None,
+    k_sigma: float = 2.0,
+    rel_floor: Optional[float] = None,
+    pairs: Literal[True],
+) -> Tuple[Accumulator, dict[str, NDArray[Any]]]: ...
 def probe_pairs(
     objective: ObjectiveLike,
     theta0: ArrayLike,
