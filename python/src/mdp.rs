@@ -504,15 +504,16 @@ impl Mdp {
     /// The start distribution `p0`, shape `(S,)`.
     #[getter]
     fn start<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.plans.csr();
-        write(py, c.start, &[c.states])
+        let start = dispatch!(&self.plans, p => p.mdp().view().start().to_vec());
+        let n = start.len();
+        write(py, start, &[n])
     }
 
     /// The rewards `R[s, a]`, shape `(S, A)`.
     #[getter]
     fn rewards<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let c = self.plans.csr();
-        write(py, c.rewards, &[c.states, c.actions])
+        let r = dispatch!(&self.plans, p => p.mdp().view().rewards().as_flattened().to_vec());
+        write(py, r, &[self.plans.states(), self.plans.actions()])
     }
 
     /// The transitions as coordinates `(state, action, next, prob)`, sorted
