@@ -65,47 +65,60 @@ printf -- '--- libpolicy_landscape_c.a for thumbv7em-none-eabihf (f32, no_std)\n
 lib=$target_dir/thumbv7em-none-eabihf/release/libpolicy_landscape_c.a
 [ -f "$lib" ] || die "the build made no $lib"
 
-# --- the ELF
-printf -- '--- the C firmware (arm-none-eabi-gcc %s)\n' "$(arm-none-eabi-gcc -dumpversion)"
-elf=$build/check.elf
+# --- the ELF, run under QEMU, its lines against the host's
 CFLAGS=(-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os
     -ffunction-sections -fdata-sections -std=c99 -Wall -Wextra -Werror -g
     -I"$root/capi/include" -I"$root/capi/c" -I"$here")
-arm-none-eabi-gcc "${CFLAGS[@]}" \
-    "$here/main.c" "$here/startup.c" "$here/semihost.c" "$here/stack.c" \
-    -T "$here/link.ld" -nostartfiles -nostdlib -Wl,--gc-sections \
-    -Wl,-Map="$build/check.map" \
-    "$lib" -lgcc -o "$elf"
-
-# --- run it
-printf -- '--- QEMU mps2-an386 (cortex-m4), timeout %s s\n' "$QEMU_TIMEOUT"
-status=0
-out=$(timeout "$QEMU_TIMEOUT" qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
-    -semihosting-config enable=on,target=native -kernel "$elf" 2>"$build/qemu.stderr") || status=$?
-printf '%s\n' "$out" > "$build/qemu.out"
-printf '%s\n' "$out"
 failures=0
-if [ "$status" -eq 124 ]; then
-    echo "FAIL: QEMU timed out after $QEMU_TIMEOUT s"
-    failures=$((failures + 1))
-elif [ "$status" -ne 0 ]; then
-    echo "FAIL: the firmware exited with status $status"
-    sed 's/^/qemu stderr: /' "$build/qemu.stderr"
-    failures=$((failures + 1))
-fi
+fw_out=""
+firmware() { # name [extra cflags...]: builds $build/NAME.elf, runs it, compares; sets fw_out
+    local name=$1 elf=$build/$1.elf status=0
+    shift
+    printf -- '--- the C firmware %s (arm-none-eabi-gcc %s)\n' "$name" "$(arm-none-eabi-gcc -dumpversion)"
+    arm-none-eabi-gcc "${CFLAGS[@]}" "$@" \
+        "$here/main.c" "$here/startup.c" "$here/semihost.c" "$here/stack.c" \
+        -T "$here/link.ld" -nostartfiles -nostdlib -Wl,--gc-sections \
+        -Wl,-Map="$build/$name.map" \
+        "$lib" -lgcc -o "$elf"
+    printf -- '--- QEMU mps2-an386 (cortex-m4), timeout %s s\n' "$QEMU_TIMEOUT"
+    fw_out=$(timeout "$QEMU_TIMEOUT" qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
+        -semihosting-config enable=on,target=native -kernel "$elf" 2>"$build/$name.stderr") || status=$?
+    printf '%s\n' "$fw_out" > "$build/$name.out"
+    printf '%s\n' "$fw_out"
+    if [ "$status" -eq 124 ]; then
+        echo "FAIL: QEMU timed out after $QEMU_TIMEOUT s"
+        failures=$((failures + 1))
+    elif [ "$status" -ne 0 ]; then
+        echo "FAIL: the firmware exited with status $status"
+        sed 's/^/qemu stderr: /' "$build/$name.stderr"
+        failures=$((failures + 1))
+    fi
+    sed -n '/^=== check: begin$/,/^=== check: end$/p' "$build/$name.out" | sed '1d;$d' > "$build/$name.lines"
+    if ! grep -qx '=== check: end' "$build/$name.out"; then
+        echo "FAIL: the firmware's output has no end of the check"
+        failures=$((failures + 1))
+    elif cmp -s "$build/$name.lines" "$host_lines"; then
+        echo "ok: the firmware's $(wc -l < "$host_lines") check lines are the host's f32 lines, byte for byte"
+    else
+        echo "FAIL: the firmware's check lines differ from the host's ($host_lines):"
+        diff "$host_lines" "$build/$name.lines" | sed 's/^/  /' || true
+        failures=$((failures + 1))
+    fi
+}
 
-# --- its lines against the host's
-printf '%s\n' "$out" | sed -n '/^=== check: begin$/,/^=== check: end$/p' | sed '1d;$d' > "$build/check.lines"
-if ! grep -qx '=== check: end' "$build/qemu.out"; then
-    echo "FAIL: the firmware's output has no end of the check"
-    failures=$((failures + 1))
-elif cmp -s "$build/check.lines" "$host_lines"; then
-    echo "ok: the firmware's $(wc -l < "$host_lines") check lines are the host's f32 lines, byte for byte"
-else
-    echo "FAIL: the firmware's check lines differ from the host's ($host_lines):"
-    diff "$host_lines" "$build/check.lines" | sed 's/^/  /' || true
-    failures=$((failures + 1))
+# First with check.h's default arena, then with the arena trimmed to the bytes
+# the first run used (what a real firmware would reserve).
+firmware check
+default_out=$fw_out
+used=$(printf '%s\n' "$default_out" | sed -n 's/^arena: \([0-9][0-9]*\) B used of.*/\1/p')
+trimmed=""
+if [ "$failures" -eq 0 ] && [ -n "$used" ] && [ "$used" -gt 0 ]; then
+    trimmed=$(( (used + 7) / 8 * 8 ))
+    printf '\n'
+    firmware check-trimmed "-DPL_CHECK_ARENA_BYTES=${trimmed}u"
 fi
+trimmed_out=$fw_out
+elf=$build/check.elf
 
 # --- sizes
 section() { # elf name -> size in bytes (0 when absent)
@@ -123,13 +136,19 @@ measure() { # elf peak -> "flash vt text rodata data ram static peak"
 }
 peak_of() { sed -n 's/.*peak stack \([0-9][0-9]*\) B.*/\1/p' | head -n 1; }
 
-c_peak=$(printf '%s\n' "$out" | peak_of)
 c_row=""
+c_peak=$(printf '%s\n' "$default_out" | peak_of)
 if [ -n "$c_peak" ]; then
-    c_row=$(measure "$elf" "$c_peak")
+    c_row=$(measure "$build/check.elf" "$c_peak")
 else
     echo "FAIL: no peak stack in the firmware's output"
     failures=$((failures + 1))
+fi
+t_row=""
+if [ -n "$trimmed" ]; then
+    t_peak=$(printf '%s\n' "$trimmed_out" | peak_of)
+    [ -z "$t_peak" ] || t_row=$(measure "$build/check-trimmed.elf" "$t_peak")
+    elf=$build/check-trimmed.elf
 fi
 
 # The Rust firmware: from its run.sh's budget line, or built and run here.
@@ -169,11 +188,12 @@ row() { # name "flash vt text rodata data ram static peak"
     set -- "$1" $2
     printf '%-16s %8s %8s %8s %8s %8s | %8s %8s %8s\n' "$@"
 }
-[ -z "$c_row" ] || row "C (C API)" "$c_row"
+[ -z "$c_row" ] || row "C, arena $(printf '%s\n' "$default_out" | sed -n 's/^arena: .* used of \([0-9]*\) B$/\1/p')" "$c_row"
+[ -z "$t_row" ] || row "C, arena $trimmed" "$t_row"
 [ -z "$rust_row" ] || row "Rust (core API)" "$rust_row"
 printf '%-16s %8s %44s %8s\n' budget "$FLASH_BUDGET" '' "$RAM_BUDGET"
-if [ -n "$c_row" ]; then
-    read -r c_flash _ _ _ _ c_ram _ _ <<< "$c_row"
+if [ -n "$t_row$c_row" ]; then
+    read -r c_flash _ _ _ _ c_ram _ _ <<< "${t_row:-$c_row}"
     [ "$c_flash" -le "$FLASH_BUDGET" ] && fb="within" || fb="OVER"
     [ "$c_ram" -le "$RAM_BUDGET" ] && rb="within" || rb="OVER"
     echo "C firmware: flash $fb the Rust firmware's budget of $FLASH_BUDGET B, RAM $rb its $RAM_BUDGET B (not enforced here)"
@@ -181,7 +201,8 @@ fi
 
 # --- the library's share of the C firmware, from the link map
 printf '\n--- the C firmware'"'"'s flash by origin (link map; .text/.rodata/.data input sections kept)\n'
-awk -v lib="$lib" '
+awk '
+    function hex(s,  i, n) { s = tolower(s); sub(/^0x/, "", s); n = 0; for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return n }
     /^Linker script and memory map/ { on = 1; next }
     !on { next }
     # " .text.name" alone, its address and size on the next line
@@ -192,7 +213,7 @@ awk -v lib="$lib" '
         else { pending = ""; next }
         pending = ""
         if (name !~ /^\.(text|rodata|data)/ || file == "") next
-        n = strtonum(size); if (n == 0) next
+        n = hex(size); if (n == 0) next
         if (index(file, "libpolicy_landscape_c.a") > 0) who = "libpolicy_landscape_c.a"
         else if (file ~ /libgcc\.a/) who = "libgcc.a"
         else if (file ~ /\.o$/) who = "firmware (C)"
@@ -203,10 +224,10 @@ awk -v lib="$lib" '
     END {
         for (w in total)
             printf "  %-26s %7d B (text %d, rodata %d, data %d)\n", w, total[w], part[w, "text"], part[w, "rodata"], part[w, "data"]
-    }' "$build/check.map" | sort -k2 -nr
+    }' "${elf%.elf}.map" | sort
 printf -- '--- the biggest symbols (arm-none-eabi-nm --size-sort -S, demangled)\n'
-arm-none-eabi-nm --size-sort -S -C "$elf" | tail -n 15 | awk '{ printf "  %6d B %s", strtonum("0x" $2), $3; for (i = 4; i <= NF; i++) printf " %s", $i; printf "\n" }'
-arm-none-eabi-nm -S -C "$elf" | awk '$4 ~ /pl_/ || $0 ~ /policy_landscape/ { n += strtonum("0x" $2); k++ } END { printf "  (%d symbols named pl_* or from policy_landscape*: %d B)\n", k, n }'
+arm-none-eabi-nm --size-sort -S -C "$elf" | tail -n 15 | awk 'function hex(s,  i, n) { s = tolower(s); sub(/^0x/, "", s); n = 0; for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return n } { printf "  %6d B %s", hex($2), $3; for (i = 4; i <= NF; i++) printf " %s", $i; printf "\n" }'
+arm-none-eabi-nm -S -C "$elf" | awk 'function hex(s,  i, n) { s = tolower(s); sub(/^0x/, "", s); n = 0; for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return n } $4 ~ /^pl_/ || $0 ~ /policy_landscape/ { n += hex($2); k++ } END { printf "  (%d symbols named pl_* or from policy_landscape*: %d B)\n", k, n }'
 
 printf '\ncapi/firmware: %d s\n' $((SECONDS - started))
 if [ "$failures" -ne 0 ]; then
