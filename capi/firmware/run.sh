@@ -53,6 +53,10 @@ if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep 
     die "the Rust target thumbv7em-none-eabihf is missing: rustup target add thumbv7em-none-eabihf"
 fi
 
+# check.h's folder (PL_CHECK_DIR overrides it, e.g. for a check.h in progress).
+check_dir=${PL_CHECK_DIR:-$root/capi/c}
+[ -f "$check_dir/check.h" ] || die "no check.h in $check_dir"
+
 target_dir=${CARGO_TARGET_DIR:-$root/target}
 case $target_dir in /*) ;; *) target_dir=$root/$target_dir ;; esac
 build=$target_dir/capi-firmware
@@ -68,7 +72,7 @@ lib=$target_dir/thumbv7em-none-eabihf/release/libpolicy_landscape_c.a
 # --- the ELF, run under QEMU, its lines against the host's
 CFLAGS=(-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os
     -ffunction-sections -fdata-sections -std=c99 -Wall -Wextra -Werror -g
-    -I"$root/capi/include" -I"$root/capi/c" -I"$here")
+    -I"$root/capi/include" -I"$check_dir" -I"$here")
 failures=0
 fw_out=""
 firmware() { # name [extra cflags...]: builds $build/NAME.elf, runs it, compares; sets fw_out
@@ -77,20 +81,25 @@ firmware() { # name [extra cflags...]: builds $build/NAME.elf, runs it, compares
     printf -- '--- the C firmware %s (arm-none-eabi-gcc %s)\n' "$name" "$(arm-none-eabi-gcc -dumpversion)"
     arm-none-eabi-gcc "${CFLAGS[@]}" "$@" \
         "$here/main.c" "$here/startup.c" "$here/semihost.c" "$here/stack.c" \
-        -T "$here/link.ld" -nostartfiles -nostdlib -Wl,--gc-sections \
+        -T "$here/link.ld" -nostartfiles -nostdlib -Wl,--gc-sections -Wl,-z,noexecstack \
         -Wl,-Map="$build/$name.map" \
         "$lib" -lgcc -o "$elf"
     printf -- '--- QEMU mps2-an386 (cortex-m4), timeout %s s\n' "$QEMU_TIMEOUT"
-    fw_out=$(timeout "$QEMU_TIMEOUT" qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
-        -semihosting-config enable=on,target=native -kernel "$elf" 2>"$build/$name.stderr") || status=$?
-    printf '%s\n' "$fw_out" > "$build/$name.out"
+    # SYS_WRITE0/SYS_WRITEC go to the semihosting console: a file of its own,
+    # so that nothing of QEMU's is mixed into the firmware's lines.
+    rm -f "$build/$name.out"
+    timeout "$QEMU_TIMEOUT" qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
+        -chardev file,id=semihosting,path="$build/$name.out" \
+        -semihosting-config enable=on,target=native,chardev=semihosting \
+        -kernel "$elf" >"$build/$name.stdout" 2>"$build/$name.stderr" || status=$?
+    fw_out=$(cat "$build/$name.out" 2>/dev/null || true)
     printf '%s\n' "$fw_out"
     if [ "$status" -eq 124 ]; then
         echo "FAIL: QEMU timed out after $QEMU_TIMEOUT s"
         failures=$((failures + 1))
     elif [ "$status" -ne 0 ]; then
         echo "FAIL: the firmware exited with status $status"
-        sed 's/^/qemu stderr: /' "$build/$name.stderr"
+        cat "$build/$name.stdout" "$build/$name.stderr" | sed 's/^/qemu: /' 
         failures=$((failures + 1))
     fi
     sed -n '/^=== check: begin$/,/^=== check: end$/p' "$build/$name.out" | sed '1d;$d' > "$build/$name.lines"
