@@ -234,9 +234,19 @@ awk '
         for (w in total)
             printf "  %-26s %7d B (text %d, rodata %d, data %d)\n", w, total[w], part[w, "text"], part[w, "rodata"], part[w, "data"]
     }' "${elf%.elf}.map" | sort
-printf -- '--- the biggest symbols (arm-none-eabi-nm --size-sort -S, demangled)\n'
-arm-none-eabi-nm --size-sort -S -C "$elf" | tail -n 15 | awk 'function hex(s,  i, n) { s = tolower(s); sub(/^0x/, "", s); n = 0; for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return n } { printf "  %6d B %s", hex($2), $3; for (i = 4; i <= NF; i++) printf " %s", $i; printf "\n" }'
-arm-none-eabi-nm -S -C "$elf" | awk 'function hex(s,  i, n) { s = tolower(s); sub(/^0x/, "", s); n = 0; for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return n } $4 ~ /^pl_/ || $0 ~ /policy_landscape/ { n += hex($2); k++ } END { printf "  (%d symbols named pl_* or from policy_landscape*: %d B)\n", k, n }'
+printf -- '--- the biggest symbols, copies of one name added up (arm-none-eabi-nm --size-sort -S -C)\n'
+printf '  %7s %6s  %s\n' bytes copies symbol
+arm-none-eabi-nm -S -C "$elf" | awk '
+    function hex(s,  i, n) { s = tolower(s); sub(/^0x/, "", s); n = 0; for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return n }
+    NF >= 4 && $2 ~ /^[0-9a-fA-F]+$/ {
+        name = $4; for (i = 5; i <= NF; i++) name = name " " $i
+        size[name] += hex($2); copies[name]++
+    }
+    END { for (k in size) printf "  %7d %6d  %s\n", size[k], copies[k], k }' | sort -nr | head -n 16
+arm-none-eabi-nm -S -C "$elf" | awk '
+    function hex(s,  i, n) { s = tolower(s); sub(/^0x/, "", s); n = 0; for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return n }
+    NF >= 4 && $2 ~ /^[0-9a-fA-F]+$/ && ($4 ~ /^pl_/ || $4 ~ /^(<)?policy_landscape/) { n += hex($2); k++ }
+    END { printf "  (%d symbols named pl_* or policy_landscape*: %d B, the check.h functions among them)\n", k, n }'
 
 printf '\ncapi/firmware: %d s\n' $((SECONDS - started))
 if [ "$failures" -ne 0 ]; then
