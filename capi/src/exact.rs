@@ -369,7 +369,7 @@ where
         ))
     };
     let six_n = n.saturating_mul(6);
-    let mut regions = tail(arena, idx_len, six_n)?;
+    let regions = tail(arena, idx_len, six_n)?;
     let mut needed = 0;
     arena.check(&mut needed)?;
 
@@ -443,17 +443,24 @@ where
             expected,
             ..
         }) if expected > idx_len => {
+            // Plan again if the exact indices fit; otherwise ask for an
+            // upper bound of the whole (the factors' entries, and so the
+            // scalars beyond 6 n, are fewer than the plan's indices).
             idx_len = expected;
             arena.rewind(plan_at);
-            regions = tail(arena, idx_len, idx_len.saturating_add(six_n))?;
-            arena.check(&mut needed)?;
-            SparsePlan::new(mdp, ord, arena.slice(regions.0, 0u32)?)?
+            let indices = arena.reserve::<u32>(idx_len)?;
+            if !arena.fits() {
+                arena.rewind(plan_at);
+                tail(arena, idx_len, idx_len.saturating_add(six_n))?;
+                arena.check(&mut needed)?;
+            }
+            SparsePlan::new(mdp, ord, arena.slice(indices, 0u32)?)?
         }
         Err(e) => return Err(e.into()),
     };
     // The exact scalars: give back what the bound reserved beyond them.
     arena.rewind(plan_at);
-    regions = tail(arena, idx_len, plan.scalar_len())?;
+    let regions = tail(arena, idx_len, plan.scalar_len())?;
     arena.check(&mut needed)?;
     let (_, scalars, rows, q, logits, grad, flat) = regions;
     let inner = <() as Wrap<A>>::wrap(ExactA {

@@ -117,9 +117,11 @@ pub(crate) enum Detail {
     State(&'static str),
     /// The callback's own code.
     Callback(pl_status),
-    /// The heap refused `bytes`.
+    /// The heap refused `bytes` (host builds).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
     Allocation(usize),
-    /// A panic at the boundary.
+    /// A panic at the boundary (host builds).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
     Panic,
 }
 
