@@ -17,9 +17,10 @@
 # firmware next to the Rust firmware's, the library's share of the C
 # firmware's flash, and its biggest symbols.
 #
-# Installs nothing. Needs: arm-none-eabi-gcc and its binutils (Debian:
-# gcc-arm-none-eabi, binutils-arm-none-eabi), qemu-system-arm (Debian:
-# qemu-system-arm), the rustup target thumbv7em-none-eabihf.
+# Installs nothing. Needs: arm-none-eabi-gcc, its binutils and newlib's
+# headers (Debian: gcc-arm-none-eabi, binutils-arm-none-eabi,
+# libnewlib-arm-none-eabi), qemu-system-arm (Debian: qemu-system-arm), the
+# rustup target thumbv7em-none-eabihf.
 # Exits nonzero when a tool is missing, a build fails, QEMU fails or times
 # out, the check fails or its lines differ from the host's.
 set -euo pipefail
@@ -48,6 +49,11 @@ for tool in arm-none-eabi-gcc arm-none-eabi-size arm-none-eabi-nm qemu-system-ar
 done
 if [ ${#missing[@]} -ne 0 ]; then
     die "missing: ${missing[*]} (Debian packages gcc-arm-none-eabi, binutils-arm-none-eabi, qemu-system-arm; this script installs nothing)"
+fi
+# check.h includes <string.h>: newlib's headers (Debian: libnewlib-dev, which
+# libnewlib-arm-none-eabi, a recommendation of gcc-arm-none-eabi, pulls in).
+if ! echo '#include <string.h>' | arm-none-eabi-gcc -E -x c - -o /dev/null 2>/dev/null; then
+    die "arm-none-eabi-gcc finds no <string.h>: install libnewlib-arm-none-eabi (apt-get install gcc-arm-none-eabi without --no-install-recommends brings it)"
 fi
 if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx thumbv7em-none-eabihf; then
     die "the Rust target thumbv7em-none-eabihf is missing: rustup target add thumbv7em-none-eabihf"
