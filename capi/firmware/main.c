@@ -20,8 +20,17 @@
 #define BEGIN_MARK "=== check: begin"
 #define END_MARK "=== check: end"
 
+/* The peak stack when the check emits its second line: its objects have
+ * done all their work then, and no number has been formatted yet (check.h
+ * formats the report's numbers with big integers on the stack). */
+static size_t lines_emitted;
+static size_t peak_before_report;
+
 static void emit(const char *line)
 {
+    if (++lines_emitted == 2u) {
+        peak_before_report = stack_peak();
+    }
     sh_write0(line);
     sh_writec('\n');
 }
@@ -62,7 +71,9 @@ int main(void)
     put_uint((uint32_t)static_ram());
     sh_write0(" B, peak stack ");
     put_uint((uint32_t)peak);
-    sh_write0(" B\narena: ");
+    sh_write0(" B (");
+    put_uint((uint32_t)peak_before_report);
+    sh_write0(" B before the report's formatting)\narena: ");
     put_uint((uint32_t)*pl_check_arena_used());
     sh_write0(" B used of ");
     put_uint((uint32_t)PL_CHECK_ARENA_BYTES);

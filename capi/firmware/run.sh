@@ -55,7 +55,7 @@ fi
 if ! echo '#include <string.h>' | arm-none-eabi-gcc -E -x c - -o /dev/null 2>/dev/null; then
     die "arm-none-eabi-gcc finds no <string.h>: install libnewlib-arm-none-eabi (apt-get install gcc-arm-none-eabi without --no-install-recommends brings it)"
 fi
-if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx thumbv7em-none-eabihf; then
+if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -x thumbv7em-none-eabihf >/dev/null; then
     die "the Rust target thumbv7em-none-eabihf is missing: rustup target add thumbv7em-none-eabihf"
 fi
 
@@ -149,7 +149,7 @@ measure() { # elf peak -> "flash vt text rodata data ram static peak"
     uninit=$(section "$1" .uninit)
     echo "$((vt + text + rodata + data)) $vt $text $rodata $data $((data + bss + uninit + $2)) $((data + bss + uninit)) $2"
 }
-peak_of() { sed -n 's/.*peak stack \([0-9][0-9]*\) B.*/\1/p' | head -n 1; }
+peak_of() { sed -n 's/.*peak stack \([0-9][0-9]*\) B.*/\1/p' | sed -n 1p; } # (no head: pipefail)
 
 c_row=""
 c_peak=$(printf '%s\n' "$default_out" | peak_of)
@@ -248,7 +248,7 @@ arm-none-eabi-nm -S -C "$elf" | awk '
         name = $4; for (i = 5; i <= NF; i++) name = name " " $i
         size[name] += hex($2); copies[name]++
     }
-    END { for (k in size) printf "  %7d %6d  %s\n", size[k], copies[k], k }' | sort -nr | head -n 16
+    END { for (k in size) printf "  %7d %6d  %s\n", size[k], copies[k], k }' | sort -nr | sed -n 1,16p
 arm-none-eabi-nm -S -C "$elf" | awk '
     function hex(s,  i, n) { s = tolower(s); sub(/^0x/, "", s); n = 0; for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return n }
     NF >= 4 && $2 ~ /^[0-9a-fA-F]+$/ && ($4 ~ /^pl_/ || $4 ~ /^(<)?policy_landscape/) { n += hex($2); k++ }
