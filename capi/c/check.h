@@ -530,9 +530,9 @@ static inline void pl_check_emit_arena(pl_check_emit_fn emit, size_t used, size_
     pl_check_put_u64(&l, (uint64_t)PL_CHECK_ARENA_BYTES);
     pl_check_put(&l, " bytes, ");
     pl_check_put_u64(&l, (uint64_t)used);
-    pl_check_put(&l, " used, ");
+    pl_check_put(&l, " used, the next object needs ");
     pl_check_put_u64(&l, (uint64_t)needed);
-    pl_check_put(&l, " more needed (define PL_CHECK_ARENA_BYTES)");
+    pl_check_put(&l, " (define PL_CHECK_ARENA_BYTES)");
     emit(buf);
 }
 
