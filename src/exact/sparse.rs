@@ -167,7 +167,14 @@ impl<'a, T: Real, const A: usize> SparsePlan<'a, T, A> {
     /// either suffices or makes `new` report the exact length
     /// ([`Error::LengthMismatch`] with `what = "plan indices"`).
     pub fn planning_len(mdp: &SparseMdp<'_, T, A>, ordering: Ordering) -> usize {
-        let (n, m) = (mdp.states(), mdp.transitions());
+        Self::planning_len_for(mdp.states(), mdp.transitions(), ordering)
+    }
+
+    /// [`SparsePlan::planning_len`] of an MDP of `states` states and
+    /// `transitions` stored transitions, before it is built (to size the
+    /// caller's memory for the MDP and its plan at once).
+    pub fn planning_len_for(states: usize, transitions: usize, ordering: Ordering) -> usize {
+        let (n, m) = (states, transitions);
         Self::fixed_len(n, m)
             .saturating_add(Self::ordering_len(n, m, ordering).max(n.saturating_mul(3)))
     }

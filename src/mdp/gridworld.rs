@@ -22,6 +22,9 @@ use crate::real::Real;
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+// `#[repr(C)]`: the C interface (`capi/`) reads a caller's array of
+// `pl_reward_cell { size_t row, col; pl_real reward; }` as these.
+#[repr(C)]
 pub struct RewardCell<T> {
     /// Row, 0 at the top.
     pub row: usize,
