@@ -561,9 +561,14 @@ static inline int pl_check_run(uint64_t per_call, pl_check_emit_fn emit) {
         return 1;
     }
 
-/* Asks an init its size (NULL, 0), carves it, then inits in place. */
+/* Asks an init its size (NULL, 0), carves it, inits in place; an init that
+ * finds it too small after all (the exact evaluator's first answer is an
+ * estimate until its plan is counted: at most three calls) gets the larger
+ * size at the same place (nothing was carved after it). */
 #define PL_CHECK_PLACE(ASK, INIT)                                           \
     do {                                                                    \
+        size_t at = used;                                                   \
+        int tries = 0;                                                      \
         failed = NULL;                                                      \
         needed = 0;                                                         \
         st = ASK;                                                           \
@@ -571,29 +576,33 @@ static inline int pl_check_run(uint64_t per_call, pl_check_emit_fn emit) {
             if (st == PL_OK) st = PL_ERR_STATE; /* an init in no memory? */ \
             goto fail;                                                      \
         }                                                                   \
-        mem = pl_check_carve(arena, cap, &used, needed);                    \
-        if (mem == NULL) {                                                  \
-            pl_check_emit_arena(emit, used, needed);                        \
-            rc = 1;                                                         \
-            goto end;                                                       \
+        for (;;) {                                                          \
+            used = at;                                                      \
+            mem = pl_check_carve(arena, cap, &used, needed);                \
+            if (mem == NULL) {                                              \
+                pl_check_emit_arena(emit, at, needed);                      \
+                rc = 1;                                                     \
+                goto end;                                                   \
+            }                                                               \
+            st = INIT;                                                      \
+            if (st != PL_ERR_BUFFER_TOO_SMALL || ++tries == 3) break;       \
         }                                                                   \
-        st = INIT;                                                          \
         if (st != PL_OK) goto fail;                                         \
     } while (0)
 
     PL_CHECK_PLACE(pl_exact_init_paper(NULL, 0, &needed, &ex),
-                   pl_exact_init_paper(mem, needed, NULL, &ex));
+                   pl_exact_init_paper(mem, needed, &needed, &ex));
     PL_CHECK_PLACE(pl_softmax_init(NULL, 0, PL_CHECK_STATES, PL_CHECK_ACTIONS, false, &needed, &policy),
-                   pl_softmax_init(mem, needed, PL_CHECK_STATES, PL_CHECK_ACTIONS, false, NULL, &policy));
+                   pl_softmax_init(mem, needed, PL_CHECK_STATES, PL_CHECK_ACTIONS, false, &needed, &policy));
     PL_CHECK_PLACE(pl_trainer_init(NULL, 0, PL_CHECK_STEP, PL_CHECK_TAU, PL_CHECK_TAU_DECAY, &needed, &trainer),
-                   pl_trainer_init(mem, needed, PL_CHECK_STEP, PL_CHECK_TAU, PL_CHECK_TAU_DECAY, NULL, &trainer));
+                   pl_trainer_init(mem, needed, PL_CHECK_STEP, PL_CHECK_TAU, PL_CHECK_TAU_DECAY, &needed, &trainer));
     failed = policy;
     st = pl_softmax_params_len(policy, &dim);
     if (st != PL_OK) goto fail;
     PL_CHECK_PLACE(pl_probe_init(NULL, 0, dim, &needed, &probe),
-                   pl_probe_init(mem, needed, dim, NULL, &probe));
+                   pl_probe_init(mem, needed, dim, &needed, &probe));
     PL_CHECK_PLACE(pl_accumulator_init(NULL, 0, &needed, &acc),
-                   pl_accumulator_init(mem, needed, NULL, &acc));
+                   pl_accumulator_init(mem, needed, &needed, &acc));
 #undef PL_CHECK_PLACE
     *pl_check_arena_used() = used;
 

@@ -69,10 +69,16 @@ std::uint64_t bits(pl_real x) {
     return u;
 }
 
+std::uint64_t dbits(double x) {
+    std::uint64_t u;
+    std::memcpy(&u, &x, sizeof u);
+    return u;
+}
+
 // Field by field (the struct has padding), every scalar by its bits.
 bool same_bits(const pl_summary &a, const pl_summary &b) {
     const pl_cases &x = a.cases, &y = b.cases;
-    return a.count == b.count && bits(a.alpha) == bits(b.alpha) && bits(a.base) == bits(b.base) &&
+    return a.count == b.count && a.dim == b.dim && bits(a.alpha) == bits(b.alpha) && bits(a.base) == bits(b.base) &&
            bits(a.gradient_mean) == bits(b.gradient_mean) &&
            bits(a.gradient_variance) == bits(b.gradient_variance) &&
            bits(a.curvature_mean) == bits(b.curvature_mean) &&
@@ -83,7 +89,10 @@ bool same_bits(const pl_summary &a, const pl_summary &b) {
            x.zero_and_positive == y.zero_and_positive &&
            x.curvature_negative == y.curvature_negative &&
            x.curvature_positive == y.curvature_positive && a.verdict.kind == b.verdict.kind &&
-           a.verdict.support == b.verdict.support && a.verdict.directions == b.verdict.directions;
+           a.verdict.support == b.verdict.support && a.verdict.directions == b.verdict.directions &&
+           dbits(a.verdict.fraction) == dbits(b.verdict.fraction) &&
+           dbits(a.verdict.interval_low) == dbits(b.verdict.interval_low) &&
+           dbits(a.verdict.interval_high) == dbits(b.verdict.interval_high);
 }
 
 // The "other work" of a frame: a damped spring, integrated at 60 Hz.
