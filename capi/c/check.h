@@ -56,12 +56,13 @@
 #define PL_CHECK_STATES 26u
 #define PL_CHECK_ACTIONS 4u
 
-/* Bytes of pl_check_run's static arena (all five objects). */
+/* Bytes of pl_check_run's static arena (all five objects; on x86-64 the
+ * check uses 14640 bytes in f32 and 22360 in f64). */
 #ifndef PL_CHECK_ARENA_BYTES
 #if defined(PL_REAL_F32)
-#define PL_CHECK_ARENA_BYTES 24576u
+#define PL_CHECK_ARENA_BYTES 16384u
 #else
-#define PL_CHECK_ARENA_BYTES 40960u
+#define PL_CHECK_ARENA_BYTES 24576u
 #endif
 #endif
 

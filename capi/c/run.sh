@@ -48,25 +48,26 @@ compare() {
     fi
 }
 
-# build PRECISION FEATURES...: the library into $BUILD/PRECISION/target.
+# build PRECISION FEATURES...: the library and the Rust reference, built in
+# one target directory (the f32 build then only recompiles the capi crate),
+# copied aside into $BUILD/PRECISION/lib before the next build.
 build() {
     local p=$1
     shift
-    echo "== cargo build --release -p policy-landscape-c $* ($p)"
+    local target="$BUILD/target" lib="$BUILD/$p/lib"
+    echo "== cargo build --release -p policy-landscape-c${*:+ $*} ($p)"
     "$CARGO" build --release --manifest-path "$CAPI/Cargo.toml" -p policy-landscape-c "$@" \
-        --target-dir "$BUILD/$p/target" || die "cargo build ($p) failed"
-    "$CARGO" build --release --manifest-path "$CAPI/Cargo.toml" -p policy-landscape-c "$@" \
-        --example check_reference --target-dir "$BUILD/$p/target" ||
-        die "cargo build of the Rust reference ($p) failed"
-    local lib="$BUILD/$p/target/release"
-    [ -f "$lib/libpolicy_landscape_c.a" ] || die "no $lib/libpolicy_landscape_c.a"
-    [ -f "$lib/libpolicy_landscape_c.so" ] || die "no $lib/libpolicy_landscape_c.so"
+        --lib --example check_reference --target-dir "$target" || die "cargo build ($p) failed"
+    rm -rf "$lib"
+    mkdir -p "$lib"
+    cp "$target/release/libpolicy_landscape_c.a" "$target/release/libpolicy_landscape_c.so" \
+        "$target/release/examples/check_reference" "$lib/" || die "no artifacts of the $p build"
 }
 
 # check PRECISION DEFINES: compiles and runs everything, compares.
 check() {
     local p=$1 defs=$2
-    local lib="$BUILD/$p/target/release" out="$BUILD/$p"
+    local lib="$BUILD/$p/lib" out="$BUILD/$p"
     local inc="-I$CAPI/include -I$HERE"
     [ -f "$CAPI/include/policy_landscape.h" ] || die "no capi/include/policy_landscape.h"
     echo "== compiling ($p)"
@@ -82,7 +83,7 @@ check() {
     } || die "compiling against the $p library failed"
 
     echo "== running ($p)"
-    "$lib/examples/check_reference" >"$out/rust.txt" || { echo "  the Rust reference failed"; FAILED=1; }
+    "$lib/check_reference" >"$out/rust.txt" || { echo "  the Rust reference failed"; FAILED=1; }
     "$out/check_c" >"$out/c.txt" || { echo "  check_c failed"; FAILED=1; }
     "$out/check_c" 3 >"$out/c_by3.txt" || { echo "  check_c 3 failed"; FAILED=1; }
     "$out/check_c_shared" >"$out/c_shared.txt" || { echo "  check_c_shared failed"; FAILED=1; }
@@ -91,6 +92,11 @@ check() {
     grep -v '^tick ' "$out/engine.txt" >"$out/engine_report.txt"
     "$out/readme_example" >"$out/readme.txt" || { echo "  readme_example failed"; FAILED=1; }
 
+    # The shared build must load the shared library (ldd: Debian's libc-bin).
+    if command -v ldd >/dev/null 2>&1 && ! ldd "$out/check_c_shared" | grep -q "$lib/libpolicy_landscape_c.so"; then
+        echo "  check_c_shared does not load $lib/libpolicy_landscape_c.so"
+        FAILED=1
+    fi
     echo "-- the Rust reference ($p):"
     sed 's/^/  /' "$out/rust.txt"
     echo "-- engine progress ($p, 4 directions a tick):"
