@@ -141,7 +141,8 @@ fn run() -> Result<Report, Error> {
     let mut tau = tau0();
     let mut grad = vec![[R::ZERO; ACTIONS]; STATES];
     for _ in 0..UPDATES {
-        ws.evaluate(&theta, R::ZERO, tau)?.gradient_into(&mut grad)?;
+        ws.evaluate(&theta, R::ZERO, tau)?
+            .gradient_into(&mut grad)?;
         for (t, g) in theta.as_flattened_mut().iter_mut().zip(grad.as_flattened()) {
             *t += step() * *g;
         }
