@@ -1024,7 +1024,8 @@ pl_status pl_probe_start_exact(pl_probe *probe,
 
 /*
  Advances a probe started by [`pl_probe_start_exact`] by up to
- `max_directions` directions on the same `exact` and `acc`.
+ `max_directions` directions on the same `exact` (another evaluator is
+ `PL_ERR_INCOMPATIBLE`) and `acc`.
  `*remaining` (may be NULL) receives how many are left. On error `acc`
  and the probe are as before the call.
 
@@ -1237,9 +1238,11 @@ const char *pl_status_message(pl_status code);
 size_t pl_trainer_size(void);
 
 /*
- A trainer with step size `step_size` > 0, initial entropy weight `tau`
- ≥ 0 and decay `tau_decay` in \[0, 1\], placed in `mem` (`cap` ≥
- [`pl_trainer_size`] bytes aligned to [`crate::pl_align`]).
+ A trainer with step size `step_size`, initial entropy weight `tau` and
+ per-step decay `tau_decay`, each finite and ≥ 0 (the Rust API's
+ `TrainConfig` rules: a decay of 1 keeps `τ`, above 1 it grows), placed
+ in `mem` (`cap` ≥ [`pl_trainer_size`] bytes aligned to
+ [`crate::pl_align`]).
 
  # Safety
 

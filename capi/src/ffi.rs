@@ -638,8 +638,12 @@ pub(crate) unsafe fn free<O: Object>(obj: *mut *mut O, what: &'static str) -> pl
         check_ptr(obj, what)?;
         // SAFETY: the caller's contract: readable and writable.
         let slot = unsafe { &mut *obj };
+        // The allocation is freed through the pointer `new` returned (its
+        // provenance covers the object's arrays, a reference to the header
+        // does not).
+        let raw = *slot;
         // SAFETY: the caller's contract.
-        let o = unsafe { live_mut(*slot, what)? };
+        let o = unsafe { live_mut(raw, what)? };
         if !o.head().heap {
             return o.record(Err(Fail::new(
                 PL_ERR_BAD_HANDLE,
@@ -648,7 +652,7 @@ pub(crate) unsafe fn free<O: Object>(obj: *mut *mut O, what: &'static str) -> pl
         }
         let bytes = o.head().bytes;
         let layout = std::alloc::Layout::from_size_align(bytes, ALIGN).map_err(|_| too_large())?;
-        let p = ptr::from_mut(o).cast::<u8>();
+        let p = raw.cast::<u8>();
         // SAFETY: a live heap object: allocated by `new` with this layout;
         // its magic is cleared first so that a stale copy of the pointer
         // reads as ended while the allocator has not reused the memory.

@@ -42,10 +42,12 @@ pub type pl_objective_fn = Option<
 #[derive(Clone, Copy, Debug)]
 enum Mode {
     Idle,
-    /// `J_τ` of a softmax family on a `pl_exact`.
+    /// `J_τ` of a softmax family on the `pl_exact` at `exact` (its
+    /// address: advancing on another evaluator is refused).
     Exact {
         family: Family,
         tau: pl_real,
+        exact: usize,
     },
     /// The caller's objective.
     Callback,
@@ -264,7 +266,14 @@ pub unsafe extern "C" fn pl_probe_start_exact(
             let started = probe::start(&mut o, theta0, alpha, Thresholds::default())?;
             p.theta0.slice_mut().copy_from_slice(theta0);
             a.acc = Some(started);
-            Ok((Mode::Exact { family, tau }, end))
+            Ok((
+                Mode::Exact {
+                    family,
+                    tau,
+                    exact: exact as usize,
+                },
+                end,
+            ))
         })();
         let (mode, end) = p.record(r)?;
         p.mode = mode;
@@ -306,7 +315,8 @@ fn advance<O: probe::Objective<pl_real>>(
 }
 
 /// Advances a probe started by [`pl_probe_start_exact`] by up to
-/// `max_directions` directions on the same `exact` and `acc`.
+/// `max_directions` directions on the same `exact` (another evaluator is
+/// `PL_ERR_INCOMPATIBLE`) and `acc`.
 /// `*remaining` (may be NULL) receives how many are left. On error `acc`
 /// and the probe are as before the call.
 ///
@@ -334,13 +344,23 @@ pub unsafe extern "C" fn pl_probe_advance_exact(
                     ffi::out_opt(remaining, "remaining")?,
                 )
             };
-            let Mode::Exact { family, tau } = p.mode else {
+            let Mode::Exact {
+                family,
+                tau,
+                exact: started_on,
+            } = p.mode
+            else {
                 return Err(Fail::new(
                     PL_ERR_STATE,
                     Detail::State("the probe was not started by pl_probe_start_exact"),
                 ));
             };
-            e.fits(&family)?;
+            if exact as usize != started_on {
+                return Err(Fail::new(
+                    PL_ERR_INCOMPATIBLE,
+                    Detail::Incompatible("the probe was started on another pl_exact"),
+                ));
+            }
             let mut o = exact_objective(e, family, tau);
             let left = advance(p, &mut o, a, max_directions)?;
             Ok((left, rem))

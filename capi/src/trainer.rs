@@ -81,9 +81,11 @@ pub extern "C" fn pl_trainer_size() -> usize {
     core::mem::size_of::<TrainerObj>()
 }
 
-/// A trainer with step size `step_size` > 0, initial entropy weight `tau`
-/// ≥ 0 and decay `tau_decay` in \[0, 1\], placed in `mem` (`cap` ≥
-/// [`pl_trainer_size`] bytes aligned to [`crate::pl_align`]).
+/// A trainer with step size `step_size`, initial entropy weight `tau` and
+/// per-step decay `tau_decay`, each finite and ≥ 0 (the Rust API's
+/// `TrainConfig` rules: a decay of 1 keeps `τ`, above 1 it grows), placed
+/// in `mem` (`cap` ≥ [`pl_trainer_size`] bytes aligned to
+/// [`crate::pl_align`]).
 ///
 /// # Safety
 ///

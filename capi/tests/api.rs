@@ -186,6 +186,14 @@ fn paper_check_equals_the_rust_api_bit_for_bit() {
     let name = unsafe { CStr::from_ptr(pl_verdict_name(s.verdict.kind)) };
     assert_eq!(name.to_str().unwrap(), want.verdict().kind.name());
 
+    // Another evaluator (of the same shape) is refused.
+    let (other, _) = paper_exact();
+    assert_eq!(
+        unsafe { pl_probe_advance_exact(pr, other, acc, 7, &mut left) },
+        PL_ERR_INCOMPATIBLE
+    );
+    ok(unsafe { pl_exact_free(&mut { other }) });
+
     // Finished: advancing does nothing.
     ok(unsafe { pl_probe_advance_exact(pr, ex, acc, 7, &mut left) });
     assert_eq!(left, 0);
