@@ -13,7 +13,8 @@
 # Environment:
 #   HOST_F32_OUT   a file to receive the f32 host lines (for the firmware's
 #                  comparison); default: none
-#   PL_C_BUILD     directory for the builds (default capi/target/c-host)
+#   PL_C_BUILD     directory for the programs and outputs (default
+#                  capi/target/c-host; cargo builds in the workspace target)
 #   CARGO          cargo to use (default cargo); CARGO_BUILD_JOBS is cargo's
 #   CC, CXX        compilers (default gcc, g++)
 set -u
@@ -54,7 +55,7 @@ compare() {
 build() {
     local p=$1
     shift
-    local target="$BUILD/target" lib="$BUILD/$p/lib"
+    local target="${CARGO_TARGET_DIR:-$ROOT/target}" lib="$BUILD/$p/lib"
     echo "== cargo build --release -p policy-landscape-c${*:+ $*} ($p)"
     "$CARGO" build --release --manifest-path "$CAPI/Cargo.toml" -p policy-landscape-c "$@" \
         --lib --example check_reference --target-dir "$target" || die "cargo build ($p) failed"

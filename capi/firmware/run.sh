@@ -69,10 +69,13 @@ build=$target_dir/capi-firmware
 mkdir -p "$build"
 
 # --- the static library (no_std, f32, no allocator)
-printf -- '--- libpolicy_landscape_c.a for thumbv7em-none-eabihf (f32, no_std)\n'
-(cd "$root" && cargo build --release -p policy-landscape-c --target thumbv7em-none-eabihf \
-    --no-default-features --features f32)
-lib=$target_dir/thumbv7em-none-eabihf/release/libpolicy_landscape_c.a
+# Only the action count the check uses (4: each count is one copy of the
+# exact engine), in the size profile `firmware` (opt-level "s", fat LTO), as
+# the Rust firmware is built.
+printf -- '--- libpolicy_landscape_c.a for thumbv7em-none-eabihf (f32, no_std, 4 actions, profile firmware)\n'
+(cd "$root" && cargo build --profile firmware -p policy-landscape-c --target thumbv7em-none-eabihf \
+    --no-default-features --features f32,actions-4)
+lib=$target_dir/thumbv7em-none-eabihf/firmware/libpolicy_landscape_c.a
 [ -f "$lib" ] || die "the build made no $lib"
 
 # --- the ELF, run under QEMU, its lines against the host's

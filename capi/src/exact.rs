@@ -93,26 +93,42 @@ pub(crate) struct ExactA<const A: usize> {
 
 #[derive(Debug)]
 pub(crate) enum Inner {
+    #[cfg(feature = "actions-1")]
     A1(ExactA<1>),
+    #[cfg(feature = "actions-2")]
     A2(ExactA<2>),
+    #[cfg(feature = "actions-3")]
     A3(ExactA<3>),
+    #[cfg(feature = "actions-4")]
     A4(ExactA<4>),
+    #[cfg(feature = "actions-5")]
     A5(ExactA<5>),
+    #[cfg(feature = "actions-6")]
     A6(ExactA<6>),
+    #[cfg(feature = "actions-7")]
     A7(ExactA<7>),
+    #[cfg(feature = "actions-8")]
     A8(ExactA<8>),
 }
 
 macro_rules! each {
     ($inner:expr, $e:ident => $body:expr) => {
         match $inner {
+            #[cfg(feature = "actions-1")]
             Inner::A1($e) => $body,
+            #[cfg(feature = "actions-2")]
             Inner::A2($e) => $body,
+            #[cfg(feature = "actions-3")]
             Inner::A3($e) => $body,
+            #[cfg(feature = "actions-4")]
             Inner::A4($e) => $body,
+            #[cfg(feature = "actions-5")]
             Inner::A5($e) => $body,
+            #[cfg(feature = "actions-6")]
             Inner::A6($e) => $body,
+            #[cfg(feature = "actions-7")]
             Inner::A7($e) => $body,
+            #[cfg(feature = "actions-8")]
             Inner::A8($e) => $body,
         }
     };
@@ -122,13 +138,15 @@ trait Wrap<const A: usize> {
     fn wrap(e: ExactA<A>) -> Inner;
 }
 macro_rules! wraps {
-    ($($n:literal $v:ident),*) => {$(
+    ($($n:literal $v:ident $f:literal),*) => {$(
+        #[cfg(feature = $f)]
         impl Wrap<$n> for () {
             fn wrap(e: ExactA<$n>) -> Inner { Inner::$v(e) }
         }
     )*};
 }
-wraps!(1 A1, 2 A2, 3 A3, 4 A4, 5 A5, 6 A6, 7 A7, 8 A8);
+wraps!(1 A1 "actions-1", 2 A2 "actions-2", 3 A3 "actions-3", 4 A4 "actions-4",
+    5 A5 "actions-5", 6 A6 "actions-6", 7 A7 "actions-7", 8 A8 "actions-8");
 
 #[repr(C)]
 #[derive(Debug)]
@@ -488,7 +506,7 @@ fn make_any(arena: &mut Arena, source: &Source<'_>, ord: u32) -> Res<*mut ExactO
     let ord = ordering(ord)?;
     let (_, actions, _) = source.shape()?;
     with_actions!(actions, A => make::<A>(arena, source, ord),
-        _ => Err(invalid("actions", "be between 1 and 8")))
+        _ => Err(invalid("actions", crate::ACTIONS_RULE)))
 }
 
 fn paper() -> Gridworld<'static, pl_real> {
@@ -583,7 +601,7 @@ unsafe fn sparse_source<'a>(
         return Err(invalid("states", "be at least 1"));
     }
     if actions == 0 || actions > PL_MAX_ACTIONS {
-        return Err(invalid("actions", "be between 1 and 8"));
+        return Err(invalid("actions", crate::ACTIONS_RULE));
     }
     let sa = states
         .checked_mul(actions)

@@ -54,39 +54,48 @@
 extern crate std;
 
 /// Runs `$body` with `$A` a `const usize` equal to the runtime action count
-/// `$a` (1 to [`PL_MAX_ACTIONS`]), or `$other` for any other count: the
-/// core's tabular types are sized by their action count.
+/// `$a` when that count is compiled in (the features `actions-1` to
+/// `actions-8`), or `$other`: the core's tabular types are sized by their
+/// action count.
 macro_rules! with_actions {
     ($a:expr, $A:ident => $body:expr, _ => $other:expr) => {
         match $a {
+            #[cfg(feature = "actions-1")]
             1 => {
                 const $A: usize = 1;
                 $body
             }
+            #[cfg(feature = "actions-2")]
             2 => {
                 const $A: usize = 2;
                 $body
             }
+            #[cfg(feature = "actions-3")]
             3 => {
                 const $A: usize = 3;
                 $body
             }
+            #[cfg(feature = "actions-4")]
             4 => {
                 const $A: usize = 4;
                 $body
             }
+            #[cfg(feature = "actions-5")]
             5 => {
                 const $A: usize = 5;
                 $body
             }
+            #[cfg(feature = "actions-6")]
             6 => {
                 const $A: usize = 6;
                 $body
             }
+            #[cfg(feature = "actions-7")]
             7 => {
                 const $A: usize = 7;
                 $body
             }
+            #[cfg(feature = "actions-8")]
             8 => {
                 const $A: usize = 8;
                 $body
@@ -95,6 +104,24 @@ macro_rules! with_actions {
         }
     };
 }
+
+#[cfg(not(any(
+    feature = "actions-1",
+    feature = "actions-2",
+    feature = "actions-3",
+    feature = "actions-4",
+    feature = "actions-5",
+    feature = "actions-6",
+    feature = "actions-7",
+    feature = "actions-8"
+)))]
+compile_error!(
+    "policy-landscape-c needs at least one action count: the feature all-actions (a default) or actions-N"
+);
+
+/// The rule for an action count that is not compiled in.
+pub(crate) const ACTIONS_RULE: &str =
+    "be between 1 and 8 and compiled in (the features all-actions or actions-N)";
 
 /// The most actions a tabular MDP or softmax policy may have.
 pub const PL_MAX_ACTIONS: usize = 8;

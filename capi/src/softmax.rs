@@ -131,9 +131,7 @@ fn shape(states: usize, actions: usize, bias: bool) -> Res<usize> {
     if states == 0 {
         return Err(invalid("states", "be at least 1"));
     }
-    if actions == 0 || actions > PL_MAX_ACTIONS {
-        return Err(invalid("actions", "be between 1 and 8"));
-    }
+    with_actions!(actions, A => { let _ = A; }, _ => return Err(invalid("actions", crate::ACTIONS_RULE)));
     layout::params_len(states, actions, bias).ok_or_else(|| invalid("states", "fit in memory"))
 }
 
@@ -406,7 +404,7 @@ pub unsafe extern "C" fn pl_softmax_probabilities(
             let mut pi = [0.0; PL_MAX_ACTIONS];
             pi[..A].copy_from_slice(&r.pi);
             pi
-        }), _ => Err(invalid("actions", "be between 1 and 8")));
+        }), _ => Err(invalid("actions", crate::ACTIONS_RULE)));
         let pi = p.record(r)?;
         // SAFETY: the caller's contract.
         let mut o = p.record(unsafe { ffi::output(out, len, p.actions, "out") })?;
@@ -452,7 +450,7 @@ pub unsafe extern "C" fn pl_softmax_act(
                 }
             }
             last
-        }), _ => Err(invalid("actions", "be between 1 and 8")));
+        }), _ => Err(invalid("actions", crate::ACTIONS_RULE)));
         let a = p.record(r)?;
         // SAFETY: the caller's contract.
         p.record(unsafe { ffi::out(action, "action") })?.put(a);

@@ -75,6 +75,10 @@ fn core_policy(seed: u64) -> Softmax<R, 26, 4> {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "120 exact steps and 40 directions: hours under Miri; the unsafe paths are the other tests'"
+)]
 fn paper_check_equals_the_rust_api_bit_for_bit() {
     let (ex, _) = paper_exact();
     let pol = softmax(26, 4, false);
@@ -517,6 +521,7 @@ fn bad_input_is_an_error_code_and_changes_nothing() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "75 directions of exact evaluations: slow under Miri")]
 fn merged_shards_count_as_one_probe() {
     let (ex, _) = paper_exact();
     let pol = softmax(26, 4, false);
@@ -734,6 +739,10 @@ fn gaussian_equals_the_rust_api_bit_for_bit() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "21 exact evaluations: slow under Miri; no unsafe path of its own"
+)]
 fn bias_gradient_matches_finite_differences() {
     // The paper's policy (one-hot states and a bias): the exact gradient of
     // the bias against central differences of J_tau.
@@ -790,6 +799,10 @@ fn bias_gradient_matches_finite_differences() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "nested dissection of a 101-state world: slow under Miri"
+)]
 fn gridworld_chain_and_nested_dissection() {
     let cells = [
         pl_reward_cell {
