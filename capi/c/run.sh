@@ -17,6 +17,10 @@
 #                  capi/target/c-host; cargo builds in the workspace target)
 #   CARGO          cargo to use (default cargo); CARGO_BUILD_JOBS is cargo's
 #   CC, CXX        compilers (default gcc, g++)
+#   PL_C_PROFILE   cargo profile of the libraries (default release; CI uses
+#                  dev, whose dependencies `cargo test -p policy-landscape-c`
+#                  has built: Rust's float arithmetic does not depend on the
+#                  optimisation level, so the lines are the same)
 set -u
 START=$(date +%s)
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +30,7 @@ BUILD=${PL_C_BUILD:-$CAPI/target/c-host}
 CARGO=${CARGO:-cargo}
 CC=${CC:-gcc}
 CXX=${CXX:-g++}
+PROFILE=${PL_C_PROFILE:-release}
 LIBS="-lpthread -ldl -lm"
 CFLAGS="-std=c99 -Wall -Wextra -Werror -pedantic -O2"
 CXXFLAGS="-std=c++17 -Wall -Wextra -Werror -O2"
@@ -56,13 +61,15 @@ build() {
     local p=$1
     shift
     local target="${CARGO_TARGET_DIR:-$ROOT/target}" lib="$BUILD/$p/lib"
-    echo "== cargo build --release -p policy-landscape-c${*:+ $*} ($p)"
-    "$CARGO" build --release --manifest-path "$CAPI/Cargo.toml" -p policy-landscape-c "$@" \
+    local dir=$PROFILE
+    [ "$PROFILE" = dev ] && dir=debug
+    echo "== cargo build --profile $PROFILE -p policy-landscape-c${*:+ $*} ($p)"
+    "$CARGO" build --profile "$PROFILE" --manifest-path "$CAPI/Cargo.toml" -p policy-landscape-c "$@" \
         --lib --example check_reference --target-dir "$target" || die "cargo build ($p) failed"
     rm -rf "$lib"
     mkdir -p "$lib"
-    cp "$target/release/libpolicy_landscape_c.a" "$target/release/libpolicy_landscape_c.so" \
-        "$target/release/examples/check_reference" "$lib/" || die "no artifacts of the $p build"
+    cp "$target/$dir/libpolicy_landscape_c.a" "$target/$dir/libpolicy_landscape_c.so" \
+        "$target/$dir/examples/check_reference" "$lib/" || die "no artifacts of the $p build"
 }
 
 # check PRECISION DEFINES: compiles and runs everything, compares.
