@@ -290,6 +290,25 @@ impl<X: Copy> OutSlice<X> {
     }
 }
 
+/// An input array of exactly `expected` finite numbers.
+///
+/// # Safety
+///
+/// As [`input`].
+pub(crate) unsafe fn input_finite<'a>(
+    p: *const pl_real,
+    len: usize,
+    expected: usize,
+    what: &'static str,
+) -> Res<&'a [pl_real]> {
+    // SAFETY: the caller's contract.
+    let xs = unsafe { input_exact(p, len, expected, what)? };
+    match xs.iter().position(|x| !x.is_finite()) {
+        Some(index) => Err(Error::NonFinite { what, index }.into()),
+        None => Ok(xs),
+    }
+}
+
 /// An optional output array (NULL: not wanted) that must hold exactly
 /// `expected` elements.
 ///

@@ -286,17 +286,7 @@ pub unsafe extern "C" fn pl_gaussian_set_params(
         // SAFETY: the caller's contract.
         let g = unsafe { live_mut(policy.cast::<GaussianObj>(), "gaussian")? };
         // SAFETY: the caller's contract.
-        let r =
-            unsafe { ffi::input_exact(torch, len, g.theta.len(), "torch") }.and_then(|t| {
-                match t.iter().position(|x| !x.is_finite()) {
-                    Some(i) => Err(Error::NonFinite {
-                        what: "torch",
-                        index: i,
-                    }
-                    .into()),
-                    None => Ok(t),
-                }
-            });
+        let r = unsafe { ffi::input_finite(torch, len, g.theta.len(), "torch") };
         let t = g.record(r)?;
         let (obs, act, bias) = (g.obs, g.act, g.bias);
         layout::from_torch(t, g.theta.slice_mut(), obs, act, bias);

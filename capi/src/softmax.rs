@@ -292,18 +292,8 @@ pub unsafe extern "C" fn pl_softmax_set_params(
     guard(|| {
         // SAFETY: the caller's contract.
         let p = unsafe { live_mut(policy.cast::<SoftmaxObj>(), "policy")? };
-        let n = p.theta.len();
         // SAFETY: the caller's contract.
-        let r = unsafe { ffi::input_exact(torch, len, n, "torch") }.and_then(|t| {
-            if let Some(i) = t.iter().position(|x| !x.is_finite()) {
-                return Err(Error::NonFinite {
-                    what: "torch",
-                    index: i,
-                }
-                .into());
-            }
-            Ok(t)
-        });
+        let r = unsafe { ffi::input_finite(torch, len, p.theta.len(), "torch") };
         let t = p.record(r)?;
         let (states, actions, bias) = (p.states, p.actions, p.bias);
         layout::from_torch(t, p.theta.slice_mut(), states, actions, bias);

@@ -518,6 +518,12 @@ fn bad_input_is_an_error_code_and_changes_nothing() {
     assert_eq!(m.to_str().unwrap(), "unknown status code");
     assert_eq!(pl_real_size(), core::mem::size_of::<R>());
     assert_eq!(unsafe { pl_last_error(null(), null_mut(), 0) }, 0);
+
+    // Everything made on the heap is freed (Miri checks that nothing leaks).
+    ok(unsafe { pl_probe_free(&mut pr) });
+    ok(unsafe { pl_softmax_free(&mut { other }) });
+    ok(unsafe { pl_softmax_free(&mut { pol }) });
+    ok(unsafe { pl_exact_free(&mut { ex }) });
 }
 
 #[test]
@@ -666,6 +672,9 @@ fn a_callback_objective_finds_the_saddle_and_its_errors_roll_back() {
         unsafe { pl_probe_advance_exact(pr, ex, acc, 5, &mut left) },
         PL_ERR_STATE
     );
+    ok(unsafe { pl_exact_free(&mut { ex }) });
+    ok(unsafe { pl_accumulator_free(&mut acc) });
+    ok(unsafe { pl_probe_free(&mut pr) });
 }
 
 #[test]
