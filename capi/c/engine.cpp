@@ -31,26 +31,26 @@ struct deleter {
 };
 using exact = std::unique_ptr<pl_exact, deleter<pl_exact, pl_exact_free>>;
 using softmax = std::unique_ptr<pl_softmax, deleter<pl_softmax, pl_softmax_free>>;
-using trainer = std::unique_ptr<pl_trainer, deleter<pl_trainer, pl_trainer_free>>;
-using probe = std::unique_ptr<pl_probe, deleter<pl_probe, pl_probe_free>>;
+using trainer_ptr = std::unique_ptr<pl_trainer, deleter<pl_trainer, pl_trainer_free>>;
+using probe_ptr = std::unique_ptr<pl_probe, deleter<pl_probe, pl_probe_free>>;
 using accumulator = std::unique_ptr<pl_accumulator, deleter<pl_accumulator, pl_accumulator_free>>;
 
-void emit(const char *line) {
+void engine_emit(const char *line) {
     std::fputs(line, stdout);
     std::fputc('\n', stdout);
 }
 
-[[noreturn]] void fail(pl_status st, const void *object) {
-    pl_check_emit_error(emit, st, object);
+[[noreturn]] void engine_fail(pl_status st, const void *object) {
+    pl_check_emit_error(engine_emit, st, object);
     std::exit(1);
 }
 
 void ok(pl_status st, const void *object) {
-    if (st != PL_OK) fail(st, object);
+    if (st != PL_OK) engine_fail(st, object);
 }
 
 // Objects in caller memory (the pl_*_init path), for the one-shot probe.
-struct arena {
+struct caller_memory {
     std::vector<std::uint64_t> words;  // 8-byte aligned
     void *reserve(std::size_t bytes) {
         words.assign((bytes + 7) / 8, 0);
@@ -58,7 +58,7 @@ struct arena {
     }
 };
 
-std::uint64_t bits(pl_real x) {
+std::uint64_t real_bits(pl_real x) {
     if (sizeof x == 4) {
         std::uint32_t u;
         std::memcpy(&u, &x, sizeof u);
@@ -69,7 +69,7 @@ std::uint64_t bits(pl_real x) {
     return u;
 }
 
-std::uint64_t dbits(double x) {
+std::uint64_t double_bits(double x) {
     std::uint64_t u;
     std::memcpy(&u, &x, sizeof u);
     return u;
@@ -78,11 +78,11 @@ std::uint64_t dbits(double x) {
 // Field by field (the struct has padding), every scalar by its bits.
 bool same_bits(const pl_summary &a, const pl_summary &b) {
     const pl_cases &x = a.cases, &y = b.cases;
-    return a.count == b.count && a.dim == b.dim && bits(a.alpha) == bits(b.alpha) && bits(a.base) == bits(b.base) &&
-           bits(a.gradient_mean) == bits(b.gradient_mean) &&
-           bits(a.gradient_variance) == bits(b.gradient_variance) &&
-           bits(a.curvature_mean) == bits(b.curvature_mean) &&
-           bits(a.curvature_variance) == bits(b.curvature_variance) && x.total == y.total &&
+    return a.count == b.count && a.dim == b.dim && real_bits(a.alpha) == real_bits(b.alpha) && real_bits(a.base) == real_bits(b.base) &&
+           real_bits(a.gradient_mean) == real_bits(b.gradient_mean) &&
+           real_bits(a.gradient_variance) == real_bits(b.gradient_variance) &&
+           real_bits(a.curvature_mean) == real_bits(b.curvature_mean) &&
+           real_bits(a.curvature_variance) == real_bits(b.curvature_variance) && x.total == y.total &&
            x.both_negative == y.both_negative && x.both_positive == y.both_positive &&
            x.opposite == y.opposite && x.both_zero == y.both_zero &&
            x.zero_and_negative == y.zero_and_negative &&
@@ -90,9 +90,9 @@ bool same_bits(const pl_summary &a, const pl_summary &b) {
            x.curvature_negative == y.curvature_negative &&
            x.curvature_positive == y.curvature_positive && a.verdict.kind == b.verdict.kind &&
            a.verdict.support == b.verdict.support && a.verdict.directions == b.verdict.directions &&
-           dbits(a.verdict.fraction) == dbits(b.verdict.fraction) &&
-           dbits(a.verdict.interval_low) == dbits(b.verdict.interval_low) &&
-           dbits(a.verdict.interval_high) == dbits(b.verdict.interval_high);
+           double_bits(a.verdict.fraction) == double_bits(b.verdict.fraction) &&
+           double_bits(a.verdict.interval_low) == double_bits(b.verdict.interval_low) &&
+           double_bits(a.verdict.interval_high) == double_bits(b.verdict.interval_high);
 }
 
 // The "other work" of a frame: a damped spring, integrated at 60 Hz.
@@ -114,8 +114,8 @@ int main(int argc, char **argv) {
         std::fprintf(stderr, "usage: engine [K >= 1 [N >= 1]]\n");
         return 2;
     }
-    pl_check_emit_real_kind(emit);
-    if (pl_check_real_size(emit) != 0) return 1;
+    pl_check_emit_real_kind(engine_emit);
+    if (pl_check_real_size(engine_emit) != 0) return 1;
 
     // Loading: the world, the policy, its training (check.h's steps 1-2).
     pl_exact *raw_ex = nullptr;
@@ -126,7 +126,7 @@ int main(int argc, char **argv) {
     softmax policy(raw_policy);
     pl_trainer *raw_trainer = nullptr;
     ok(pl_trainer_new(PL_CHECK_STEP, PL_CHECK_TAU, PL_CHECK_TAU_DECAY, &raw_trainer), nullptr);
-    trainer tr(raw_trainer);
+    trainer_ptr tr(raw_trainer);
     pl_check_report report{};
     const void *failed = nullptr;
     ok(pl_check_train(ex.get(), policy.get(), tr.get(), &report, &failed), failed);
@@ -135,7 +135,7 @@ int main(int argc, char **argv) {
     ok(pl_softmax_params_len(policy.get(), &dim), policy.get());
     pl_probe *raw_probe = nullptr;
     ok(pl_probe_new(dim, &raw_probe), nullptr);
-    probe pr(raw_probe);
+    probe_ptr pr(raw_probe);
     pl_accumulator *raw_acc = nullptr;
     ok(pl_accumulator_new(&raw_acc), nullptr);
     accumulator acc(raw_acc);
@@ -165,16 +165,16 @@ int main(int argc, char **argv) {
     ok(pl_accumulator_summary(acc.get(), &report.summary), acc.get());
     std::fprintf(stderr, "engine: %lu ticks of at most %llu directions, slowest probe share of a tick %.3f ms\n",
                  tick, (unsigned long long)k, worst_ms);
-    pl_check_emit_report(emit, &report);
+    pl_check_emit_report(engine_emit, &report);
 
     // The same probe in one advance call, its objects in caller memory.
-    arena probe_mem, acc_mem;
+    caller_memory probe_mem, acc_mem;
     std::size_t needed = 0;
     pl_probe *one_probe = nullptr;
     pl_accumulator *one_acc = nullptr;
-    if (pl_probe_init(nullptr, 0, dim, &needed, &one_probe) != PL_ERR_BUFFER_TOO_SMALL) fail(PL_ERR_STATE, nullptr);
+    if (pl_probe_init(nullptr, 0, dim, &needed, &one_probe) != PL_ERR_BUFFER_TOO_SMALL) engine_fail(PL_ERR_STATE, nullptr);
     ok(pl_probe_init(probe_mem.reserve(needed), needed, dim, nullptr, &one_probe), nullptr);
-    if (pl_accumulator_init(nullptr, 0, &needed, &one_acc) != PL_ERR_BUFFER_TOO_SMALL) fail(PL_ERR_STATE, nullptr);
+    if (pl_accumulator_init(nullptr, 0, &needed, &one_acc) != PL_ERR_BUFFER_TOO_SMALL) engine_fail(PL_ERR_STATE, nullptr);
     ok(pl_accumulator_init(acc_mem.reserve(needed), needed, nullptr, &one_acc), nullptr);
     pl_check_report once{};
     ok(pl_check_probe_start(one_probe, ex.get(), policy.get(), one_acc, &failed), failed);
@@ -185,7 +185,7 @@ int main(int argc, char **argv) {
     if (!same_bits(report.summary, once.summary)) {
         std::printf("FAIL: the framed probe (%llu a tick) differs from the one-shot probe:\n",
                     (unsigned long long)k);
-        pl_check_emit_report(emit, &once);
+        pl_check_emit_report(engine_emit, &once);
         return 1;
     }
     std::fprintf(stderr, "engine: framed summary == one-shot summary, bit for bit\n");

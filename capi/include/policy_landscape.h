@@ -756,21 +756,6 @@ pl_status pl_exact_evaluate(pl_exact *exact,
 size_t pl_align(void);
 
 /*
- The detail of the last error `object` (a handle of any kind) returned,
- written NUL-terminated into `buf` (at most `cap` bytes, truncated).
- Returns the full message's length without the NUL, like `snprintf`; 0
- when the object has had no error, or is NULL, misaligned or not a live
- object (then `buf` is untouched). `buf` may be NULL with `cap` 0 to ask
- the length.
-
- # Safety
-
- `object` is NULL or a handle of this library; `buf` is NULL or valid for
- writes of `cap` bytes.
- */
-size_t pl_last_error(const void *object, char *buf, size_t cap);
-
-/*
  The bytes a Gaussian policy of this shape needs in caller memory.
 
  # Safety
@@ -942,6 +927,21 @@ pl_status pl_gaussian_score(const pl_gaussian *policy,
                             size_t action_len,
                             pl_real *grad,
                             size_t grad_len);
+
+/*
+ The detail of the last error `object` (a handle of any kind) returned,
+ written NUL-terminated into `buf` (at most `cap` bytes, truncated).
+ Returns the full message's length without the NUL, like `snprintf`; 0
+ when the object has had no error, or is NULL, misaligned or not a live
+ object (then `buf` is untouched). `buf` may be NULL with `cap` 0 to ask
+ the length.
+
+ # Safety
+
+ `object` is NULL or a handle of this library; `buf` is NULL or valid for
+ writes of `cap` bytes.
+ */
+size_t pl_last_error(const void *object, char *buf, size_t cap);
 
 /*
  The bytes a probe of `dim` parameters needs in caller memory.

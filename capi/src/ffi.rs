@@ -15,8 +15,6 @@
 #![allow(clippy::arithmetic_side_effects)]
 
 use core::cell::Cell;
-use core::ffi::c_char;
-use core::fmt::{self, Write as _};
 use core::mem::{align_of, size_of};
 use core::ptr;
 
@@ -83,16 +81,6 @@ pub(crate) unsafe trait Object: Sized {
         r
     }
 }
-
-/// The magic numbers of all kinds (for [`pl_last_error`], which takes any).
-const KINDS: [u32; 6] = [
-    crate::exact::ExactObj::MAGIC,
-    crate::softmax::SoftmaxObj::MAGIC,
-    crate::gaussian::GaussianObj::MAGIC,
-    crate::trainer::TrainerObj::MAGIC,
-    crate::accumulator::AccObj::MAGIC,
-    crate::probe::ProbeObj::MAGIC,
-];
 
 fn bad_handle(what: &'static str) -> Fail {
     Fail::new(PL_ERR_BAD_HANDLE, Detail::BadHandle(what))
@@ -684,81 +672,31 @@ pub(crate) unsafe fn free<O: Object>(obj: *mut *mut O, what: &'static str) -> pl
     })
 }
 
-/// Writes as much of a message as fits into a C buffer, NUL-terminated, and
-/// counts the whole.
-struct CBuf<'a> {
-    buf: &'a mut [u8],
-    written: usize,
-    total: usize,
-}
-
-impl fmt::Write for CBuf<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        for &b in s.as_bytes() {
-            // Keep one byte for the NUL.
-            if self.written.saturating_add(1) < self.buf.len() {
-                if let Some(slot) = self.buf.get_mut(self.written) {
-                    *slot = b;
-                }
-                self.written += 1;
-            }
-            self.total = self.total.saturating_add(1);
-        }
-        Ok(())
-    }
-}
-
-/// The detail of the last error `object` (a handle of any kind) returned,
-/// written NUL-terminated into `buf` (at most `cap` bytes, truncated).
-/// Returns the full message's length without the NUL, like `snprintf`; 0
-/// when the object has had no error, or is NULL, misaligned or not a live
-/// object (then `buf` is untouched). `buf` may be NULL with `cap` 0 to ask
-/// the length.
+/// The header of a live object of any of `kinds` (their magic numbers).
 ///
 /// # Safety
 ///
-/// `object` is NULL or a handle of this library; `buf` is NULL or valid for
-/// writes of `cap` bytes.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn pl_last_error(
-    object: *const core::ffi::c_void,
-    buf: *mut c_char,
-    cap: usize,
-) -> usize {
-    let run = || -> Res<usize> {
-        // SAFETY: the caller's contract.
-        let magic = unsafe { magic_of(object.cast(), "object")? };
-        if !KINDS.contains(&magic) {
-            return Err(bad_handle("object"));
-        }
-        // SAFETY: a live object of some kind: a `Head` first.
-        let head = unsafe { &*object.cast::<Head>() };
-        let Some(detail) = head.last.get() else {
-            return Ok(0);
-        };
-        let buf: &mut [u8] = if buf.is_null() || cap == 0 {
-            &mut []
-        } else {
-            // SAFETY: the caller's contract.
-            unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), cap) }
-        };
-        let mut w = CBuf {
-            buf,
-            written: 0,
-            total: 0,
-        };
-        let _ = write!(w, "{detail}");
-        let end = w.written;
-        if let Some(nul) = w.buf.get_mut(end) {
-            *nul = 0;
-        }
-        Ok(w.total)
-    };
-    #[cfg(feature = "std")]
-    let r = std::panic::catch_unwind(core::panic::AssertUnwindSafe(run)).unwrap_or(Ok(0));
-    #[cfg(not(feature = "std"))]
-    let r = run();
-    r.unwrap_or(0)
+/// `p` is NULL or points to readable memory of at least a [`Head`] that, if
+/// it holds one of `kinds` at its start, is a live object's.
+pub(crate) unsafe fn any_head<'a>(
+    p: *const u8,
+    kinds: &[u32],
+    what: &'static str,
+) -> Res<&'a Head> {
+    // SAFETY: the caller's contract.
+    let magic = unsafe { magic_of(p, what)? };
+    if !kinds.contains(&magic) {
+        return Err(bad_handle(what));
+    }
+    // SAFETY: a live object of some kind: a `Head` first.
+    Ok(unsafe { &*p.cast::<Head>() })
+}
+
+impl Head {
+    /// The detail of the last error.
+    pub(crate) fn last(&self) -> Option<Detail> {
+        self.last.get()
+    }
 }
 
 /// `PL_ERR_LENGTH` with the core's message.

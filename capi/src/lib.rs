@@ -130,6 +130,7 @@ mod accumulator;
 mod exact;
 mod ffi;
 mod gaussian;
+mod last_error;
 mod layout;
 mod probe;
 mod softmax;
@@ -138,8 +139,9 @@ mod trainer;
 
 pub use accumulator::*;
 pub use exact::*;
-pub use ffi::{pl_align, pl_last_error};
+pub use ffi::pl_align;
 pub use gaussian::*;
+pub use last_error::pl_last_error;
 pub use probe::*;
 pub use softmax::*;
 pub use status::*;
