@@ -31,14 +31,18 @@ use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::{Softmax, rand_xoshiro::rand_core::SeedableRng};
 use policy_landscape_c::*;
 
-const TAU: f64 = 0.01;
+/// The interface's scalar (`f64`; `f32` when a build enables its feature
+/// `f32`, as `--all-features` does).
+type R = pl_real;
+
+const TAU: R = 0.01;
 const SEED: u64 = 2019;
 
 fn ok(code: pl_status) {
     assert_eq!(code, PL_OK, "status {code}");
 }
 
-fn rows(theta: &[f64]) -> Vec<[f64; 4]> {
+fn rows(theta: &[R]) -> Vec<[R; 4]> {
     theta
         .chunks_exact(4)
         .map(|c| [c[0], c[1], c[2], c[3]])
@@ -69,14 +73,14 @@ fn capi(c: &mut Criterion) {
     let mut q = vec![[0.0; 4]; 26];
     let mut ws =
         SparseWorkspace::new(&plan, &mut scalars, &mut row_store, &mut q).expect("workspace");
-    let mut policy = Softmax::<f64, 26, 4>::tabular();
+    let mut policy = Softmax::<R, 26, 4>::tabular();
     policy.init_like_torch(&mut Xoshiro256PlusPlus::seed_from_u64(SEED));
     let theta = rows(policy.params());
-    let dense = paper::mdp::<f64>();
-    let mut fixed = ExactWorkspace::<f64, 26, 4>::new();
+    let dense = paper::mdp::<R>();
+    let mut fixed = ExactWorkspace::<R, 26, 4>::new();
 
     // The same numbers, or the comparison means nothing.
-    let mut j = 0.0;
+    let mut j: R = 0.0;
     unsafe { ok(pl_exact_objective(ex, pol, TAU, &mut j)) };
     assert_eq!(
         j.to_bits(),
@@ -86,7 +90,7 @@ fn capi(c: &mut Criterion) {
     let mut g = c.benchmark_group("capi_objective");
     g.bench_function("c_interface", |b| {
         b.iter(|| {
-            let mut j = 0.0;
+            let mut j: R = 0.0;
             unsafe { ok(pl_exact_objective(ex, pol, black_box(TAU), &mut j)) };
             black_box(j)
         })
@@ -101,9 +105,9 @@ fn capi(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("capi_evaluate_gradient");
     g.bench_function("c_interface", |b| {
-        let mut grad = [0.0; 104];
+        let mut grad: [R; 104] = [0.0; 104];
         b.iter(|| {
-            let mut j = 0.0;
+            let mut j: R = 0.0;
             unsafe {
                 ok(pl_exact_evaluate(
                     ex,
@@ -124,15 +128,14 @@ fn capi(c: &mut Criterion) {
         })
     });
     g.bench_function("rust_sparse", |b| {
-        let mut grad = vec![[0.0; 4]; 26];
-        let mut torch = [0.0; 104];
+        let mut grad: Vec<[R; 4]> = vec![[0.0; 4]; 26];
+        let mut torch: [R; 104] = [0.0; 104];
         b.iter(|| {
             let e = ws
                 .evaluate(&theta, 0.0, black_box(TAU))
                 .expect("evaluation");
             e.gradient_into(&mut grad).expect("gradient");
-            Softmax::<f64, 26, 4>::to_torch_layout(grad.as_flattened(), &mut torch)
-                .expect("layout");
+            Softmax::<R, 26, 4>::to_torch_layout(grad.as_flattened(), &mut torch).expect("layout");
             black_box((e.j_tau(), torch[0]))
         })
     });
@@ -146,11 +149,11 @@ fn capi(c: &mut Criterion) {
         })
     });
     g.bench_function("rust", |b| {
-        let flat: Vec<f64> = policy.params().to_vec();
-        let mut scratch = vec![0.0; 208];
+        let flat: Vec<R> = policy.params().to_vec();
+        let mut scratch: Vec<R> = vec![0.0; 208];
         b.iter(|| {
-            let mut o = from_fn(|t: &[f64]| {
-                let mut z = [[0.0; 4]; 26];
+            let mut o = from_fn(|t: &[R]| {
+                let mut z: [[R; 4]; 26] = [[0.0; 4]; 26];
                 for (r, c) in z.iter_mut().zip(t.chunks_exact(4)) {
                     r.copy_from_slice(c);
                 }
