@@ -6,7 +6,7 @@
 //! The library builds as `libpolicy_landscape_c.a` and `.so` for the host
 //! (feature `std`, the default: heap constructors, panics caught at the
 //! boundary) and as a `no_std` static library for Cortex-M
-//! (`--no-default-features --features f32 --target thumbv7em-none-eabihf`:
+//! (`--no-default-features --features f32,actions-4 --target thumbv7em-none-eabihf`:
 //! no allocator, every object placed in the caller's memory).
 //!
 //! # Conventions
