@@ -116,14 +116,26 @@ impl GaussianObj {
         overflow("mean", mean)
     }
 
-    fn density(&self) -> Res<()> {
+    /// What the density's functions start from, in the Rust API's order of
+    /// checks: every `σ_j` positive, the action finite, then the mean
+    /// (`self.act` entries of the array).
+    fn density_mean(&self, obs: &[pl_real], action: &[pl_real]) -> Res<[pl_real; MAX_ACT]> {
         if self.sigma.slice().contains(&0.0) {
             return Err(invalid(
                 "sigma",
                 "be positive in every dimension for a density",
             ));
         }
-        Ok(())
+        if let Some(index) = action.iter().position(|x| !x.is_finite()) {
+            return Err(Error::NonFinite {
+                what: "action",
+                index,
+            }
+            .into());
+        }
+        let mut m = [0.0; MAX_ACT];
+        self.mean(obs, &mut m[..self.act])?;
+        Ok(m)
     }
 }
 
@@ -448,16 +460,7 @@ pub unsafe extern "C" fn pl_gaussian_log_prob(
                     ffi::out(log_prob, "log_prob")?,
                 )
             };
-            g.density()?;
-            if let Some(i) = act.iter().position(|x| !x.is_finite()) {
-                return Err(Error::NonFinite {
-                    what: "action",
-                    index: i,
-                }
-                .into());
-            }
-            let mut m = [0.0; MAX_ACT];
-            g.mean(o, &mut m[..k])?;
+            let m = g.density_mean(o, act)?;
             let half_ln_2pi = pl_real::HALF * Real::ln(pl_real::TWO * pl_real::PI);
             let mut lp: pl_real = 0.0;
             for ((&a, &mu), &s) in act.iter().zip(&m[..k]).zip(g.sigma.slice()) {
@@ -508,16 +511,7 @@ pub unsafe extern "C" fn pl_gaussian_score(
                 )
             };
             let mut out = out;
-            g.density()?;
-            if let Some(i) = act.iter().position(|x| !x.is_finite()) {
-                return Err(Error::NonFinite {
-                    what: "action",
-                    index: i,
-                }
-                .into());
-            }
-            let mut m = [0.0; MAX_ACT];
-            g.mean(o, &mut m[..k])?;
+            let m = g.density_mean(o, act)?;
             let mut w = [0.0; MAX_ACT];
             for (((wj, &a), &mu), &s) in w.iter_mut().zip(act).zip(&m[..k]).zip(g.sigma.slice()) {
                 *wj = (a - mu) / (s * s);
