@@ -179,6 +179,31 @@ pub unsafe extern "C" fn pl_probe_free(probe: *mut *mut pl_probe) -> pl_status {
     unsafe { ffi::free(probe.cast::<*mut ProbeObj>(), "probe") }
 }
 
+/// Starts `p` on objective `o` around `theta0` (its dimension checked by
+/// the caller) at step `alpha`, over directions `first .. first + count` of
+/// `seed`: evaluates `O(θ0)`, starts `a` afresh, then (only then) copies
+/// `θ0` and sets the mode and cursor.
+fn begin<O: probe::Objective<pl_real>>(
+    p: &mut ProbeObj,
+    o: &mut O,
+    theta0: &[pl_real],
+    alpha: pl_real,
+    (seed, first, count): (u64, u64, u64),
+    a: &mut AccObj,
+    mode: Mode,
+) -> Res<()> {
+    let alpha = step(alpha)?;
+    let end = range(first, count)?;
+    let started = probe::start(o, theta0, alpha, Thresholds::default())?;
+    p.theta0.slice_mut().copy_from_slice(theta0);
+    a.acc = Some(started);
+    p.mode = mode;
+    p.seed = seed;
+    p.next = first;
+    p.end = end;
+    Ok(())
+}
+
 fn range(first: u64, count: u64) -> Res<u64> {
     first
         .checked_add(count)
@@ -260,27 +285,15 @@ pub unsafe extern "C" fn pl_probe_start_exact(
                 ));
             }
             finite(tau, "tau")?;
-            let alpha = step(alpha)?;
-            let end = range(first, count)?;
+            let mode = Mode::Exact {
+                family,
+                tau,
+                exact: exact as usize,
+            };
             let mut o = exact_objective(e, family, tau);
-            let started = probe::start(&mut o, theta0, alpha, Thresholds::default())?;
-            p.theta0.slice_mut().copy_from_slice(theta0);
-            a.acc = Some(started);
-            Ok((
-                Mode::Exact {
-                    family,
-                    tau,
-                    exact: exact as usize,
-                },
-                end,
-            ))
+            begin(p, &mut o, theta0, alpha, (seed, first, count), a, mode)
         })();
-        let (mode, end) = p.record(r)?;
-        p.mode = mode;
-        p.seed = seed;
-        p.next = first;
-        p.end = end;
-        Ok(())
+        p.record(r)
     })
 }
 
@@ -438,22 +451,20 @@ pub unsafe extern "C" fn pl_probe_start_fn(
                     ffi::input_exact(theta0, len, p.dim, "theta0")?,
                 )
             };
-            let alpha = step(alpha)?;
-            let end = range(first, count)?;
             let status = core::cell::Cell::new(PL_OK);
             let mut o = callback_objective(f, user, &status);
-            let started = probe::start(&mut o, theta0, alpha, Thresholds::default())
-                .map_err(|e| callback_failure(status.get(), e.into()))?;
-            p.theta0.slice_mut().copy_from_slice(theta0);
-            a.acc = Some(started);
-            Ok(end)
+            begin(
+                p,
+                &mut o,
+                theta0,
+                alpha,
+                (seed, first, count),
+                a,
+                Mode::Callback,
+            )
+            .map_err(|e| callback_failure(status.get(), e))
         })();
-        let end = p.record(r)?;
-        p.mode = Mode::Callback;
-        p.seed = seed;
-        p.next = first;
-        p.end = end;
-        Ok(())
+        p.record(r)
     })
 }
 
