@@ -37,6 +37,19 @@ pub(crate) struct GaussianObj {
     theta: Raw<pl_real>,
 }
 
+impl layout::Linear for GaussianObj {
+    const WHAT: &'static str = "gaussian";
+    fn theta(&self) -> &Raw<pl_real> {
+        &self.theta
+    }
+    fn theta_mut(&mut self) -> &mut Raw<pl_real> {
+        &mut self.theta
+    }
+    fn shape(&self) -> (usize, usize, bool) {
+        (self.obs, self.act, self.bias)
+    }
+}
+
 // SAFETY: `#[repr(C)]`, `Head` first, alignment <= 8, unique magic.
 unsafe impl Object for GaussianObj {
     const MAGIC: u32 = 0x504C_4701;
@@ -270,14 +283,8 @@ pub unsafe extern "C" fn pl_gaussian_params_len(
     policy: *const pl_gaussian,
     len: *mut usize,
 ) -> pl_status {
-    guard(|| {
-        // SAFETY: the caller's contract.
-        let g = unsafe { live(policy.cast::<GaussianObj>(), "gaussian")? };
-        // SAFETY: the caller's contract.
-        g.record(unsafe { ffi::out(len, "len") })?
-            .put(g.theta.len());
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe { layout::get_params_len(policy.cast::<GaussianObj>(), len) }
 }
 
 /// Sets the parameters from `torch` (`len` = [`pl_gaussian_params_len`], in
@@ -294,16 +301,8 @@ pub unsafe extern "C" fn pl_gaussian_set_params(
     torch: *const pl_real,
     len: usize,
 ) -> pl_status {
-    guard(|| {
-        // SAFETY: the caller's contract.
-        let g = unsafe { live_mut(policy.cast::<GaussianObj>(), "gaussian")? };
-        // SAFETY: the caller's contract.
-        let r = unsafe { ffi::input_finite(torch, len, g.theta.len(), "torch") };
-        let t = g.record(r)?;
-        let (obs, act, bias) = (g.obs, g.act, g.bias);
-        layout::from_torch(t, g.theta.slice_mut(), obs, act, bias);
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe { layout::set_params(policy.cast::<GaussianObj>(), torch, len) }
 }
 
 /// Writes the parameters into `torch` (`len` = [`pl_gaussian_params_len`])
@@ -319,14 +318,8 @@ pub unsafe extern "C" fn pl_gaussian_get_params(
     torch: *mut pl_real,
     len: usize,
 ) -> pl_status {
-    guard(|| {
-        // SAFETY: the caller's contract.
-        let g = unsafe { live(policy.cast::<GaussianObj>(), "gaussian")? };
-        // SAFETY: the caller's contract.
-        let mut t = g.record(unsafe { ffi::output(torch, len, g.theta.len(), "torch") })?;
-        layout::to_torch(g.theta.slice(), &mut t, g.obs, g.act);
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe { layout::get_params(policy.cast::<GaussianObj>(), torch, len) }
 }
 
 /// Sets `σ = sigma` ≥ 0 in every action dimension (0: deterministic, no

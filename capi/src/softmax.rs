@@ -40,6 +40,19 @@ pub(crate) struct SoftmaxObj {
     pub(crate) theta: Raw<pl_real>,
 }
 
+impl layout::Linear for SoftmaxObj {
+    const WHAT: &'static str = "policy";
+    fn theta(&self) -> &Raw<pl_real> {
+        &self.theta
+    }
+    fn theta_mut(&mut self) -> &mut Raw<pl_real> {
+        &mut self.theta
+    }
+    fn shape(&self) -> (usize, usize, bool) {
+        (self.states, self.actions, self.bias)
+    }
+}
+
 // SAFETY: `#[repr(C)]`, `Head` first, alignment <= 8, unique magic.
 unsafe impl Object for SoftmaxObj {
     const MAGIC: u32 = 0x504C_5301;
@@ -265,14 +278,8 @@ pub unsafe extern "C" fn pl_softmax_params_len(
     policy: *const pl_softmax,
     len: *mut usize,
 ) -> pl_status {
-    guard(|| {
-        // SAFETY: the caller's contract.
-        let p = unsafe { live(policy.cast::<SoftmaxObj>(), "policy")? };
-        // SAFETY: the caller's contract.
-        let len = p.record(unsafe { ffi::out(len, "len") })?;
-        len.put(p.theta.len());
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe { layout::get_params_len(policy.cast::<SoftmaxObj>(), len) }
 }
 
 /// Sets the parameters from `torch` (`len` = [`pl_softmax_params_len`], in
@@ -289,16 +296,8 @@ pub unsafe extern "C" fn pl_softmax_set_params(
     torch: *const pl_real,
     len: usize,
 ) -> pl_status {
-    guard(|| {
-        // SAFETY: the caller's contract.
-        let p = unsafe { live_mut(policy.cast::<SoftmaxObj>(), "policy")? };
-        // SAFETY: the caller's contract.
-        let r = unsafe { ffi::input_finite(torch, len, p.theta.len(), "torch") };
-        let t = p.record(r)?;
-        let (states, actions, bias) = (p.states, p.actions, p.bias);
-        layout::from_torch(t, p.theta.slice_mut(), states, actions, bias);
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe { layout::set_params(policy.cast::<SoftmaxObj>(), torch, len) }
 }
 
 /// Writes the parameters into `torch` (`len` = [`pl_softmax_params_len`])
@@ -314,14 +313,8 @@ pub unsafe extern "C" fn pl_softmax_get_params(
     torch: *mut pl_real,
     len: usize,
 ) -> pl_status {
-    guard(|| {
-        // SAFETY: the caller's contract.
-        let p = unsafe { live(policy.cast::<SoftmaxObj>(), "policy")? };
-        // SAFETY: the caller's contract.
-        let mut t = p.record(unsafe { ffi::output(torch, len, p.theta.len(), "torch") })?;
-        layout::to_torch(p.theta.slice(), &mut t, p.states, p.actions);
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe { layout::get_params(policy.cast::<SoftmaxObj>(), torch, len) }
 }
 
 /// Sets the weight of the uniform policy mixed in, in \[0, 1\] (0 at
