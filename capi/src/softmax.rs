@@ -7,11 +7,10 @@
 
 use core::ffi::c_void;
 
-use policy_landscape::policy::SoftmaxRow;
+use policy_landscape::Error;
+use policy_landscape::policy::{SoftmaxRow, init_like_torch};
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::rand_xoshiro::rand_core::SeedableRng;
-use policy_landscape::random::uniform01;
-use policy_landscape::{Error, Real};
 
 use crate::PL_MAX_ACTIONS;
 use crate::ffi::{self, Arena, Head, Object, Raw, finite, guard, invalid, live, live_mut};
@@ -357,12 +356,8 @@ pub unsafe extern "C" fn pl_softmax_init_like_torch(
     guard(|| {
         // SAFETY: the caller's contract.
         let p = unsafe { live_mut(policy.cast::<SoftmaxObj>(), "policy")? };
-        let bound = pl_real::ONE / pl_real::from_usize(p.states.max(1)).sqrt();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-        for x in p.theta.slice_mut() {
-            let u: pl_real = uniform01(&mut rng);
-            *x = (pl_real::TWO * u - pl_real::ONE) * bound;
-        }
+        init_like_torch(p.theta.slice_mut(), p.states, &mut rng);
         Ok(())
     })
 }

@@ -4,7 +4,6 @@
 use policy_landscape::policy::SoftmaxRow;
 use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::rand_xoshiro::rand_core::SeedableRng;
-use policy_landscape::random::uniform01;
 use pyo3::prelude::*;
 
 use crate::arrays::{read_shape, write};
@@ -126,12 +125,8 @@ macro_rules! by_actions {
 pub fn init_like_torch(p: &mut Params, seed: u64) {
     let (a, f) = (p.actions, p.features());
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let bound = 1.0 / (p.states.max(1) as f64).sqrt();
     let mut flat = vec![0.0; f * a];
-    for x in &mut flat {
-        let u: f64 = uniform01(&mut rng);
-        *x = (2.0 * u - 1.0) * bound;
-    }
+    policy_landscape::policy::init_like_torch(&mut flat, p.states, &mut rng);
     for ff in 0..f {
         for k in 0..a {
             let i = p.index(ff, k);

@@ -14,4 +14,4 @@ pub use features::{DenseFeatures, FeatureMap, OneHot, OneHotBias};
 pub use gaussian::Gaussian;
 pub use row::SoftmaxRow;
 pub(crate) use row_lanes::{RowLanes, pick};
-pub use softmax::Softmax;
+pub use softmax::{Softmax, init_like_torch};

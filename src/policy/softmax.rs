@@ -407,11 +407,7 @@ impl<T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S
     /// (`f * A + a`), one `u64` each.
     pub fn init_like_torch<R: Rng + ?Sized>(&mut self, rng: &mut R) {
         let fan_in = if M::HAS_BIAS { F - 1 } else { F };
-        let bound = T::ONE / T::from_usize(fan_in.max(1)).sqrt();
-        for x in self.theta.as_flattened_mut() {
-            let u: T = uniform01(rng);
-            *x = (T::TWO * u - T::ONE) * bound;
-        }
+        init_like_torch(self.theta.as_flattened_mut(), fan_in, rng);
     }
 
     /// Samples an action from `π_mix(·|s)` by inversion of one uniform draw
@@ -437,6 +433,32 @@ impl<T: Real, const S: usize, const A: usize, const F: usize, M: FeatureMap<T, S
         // Rounding left the cumulative sum just below u: the last action
         // with positive probability.
         Ok(last)
+    }
+}
+
+/// torch's default initialisation of an `nn.Linear` with `fan_in` inputs
+/// (weights and bias alike): every entry of `params`, in order, uniform in
+/// `[-b, b)` with `b = 1 / sqrt(max(fan_in, 1))`, one `u64` each. What
+/// [`Softmax::init_like_torch`] draws, for parameters sized at run time (the
+/// C interface, the Python package).
+///
+/// ```
+/// use policy_landscape::Softmax;
+/// use policy_landscape::policy::init_like_torch;
+/// use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
+/// use policy_landscape::rand_xoshiro::rand_core::SeedableRng;
+///
+/// let mut policy = Softmax::<f64, 3, 2>::tabular();
+/// policy.init_like_torch(&mut Xoshiro256PlusPlus::seed_from_u64(1));
+/// let mut flat = [0.0; 6];
+/// init_like_torch(&mut flat, 3, &mut Xoshiro256PlusPlus::seed_from_u64(1));
+/// assert_eq!(flat, policy.params());
+/// ```
+pub fn init_like_torch<T: Real, R: Rng + ?Sized>(params: &mut [T], fan_in: usize, rng: &mut R) {
+    let bound = T::ONE / T::from_usize(fan_in.max(1)).sqrt();
+    for x in params {
+        let u: T = uniform01(rng);
+        *x = (T::TWO * u - T::ONE) * bound;
     }
 }
 
