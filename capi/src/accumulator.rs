@@ -154,8 +154,7 @@ pub(crate) fn not_started() -> Fail {
 
 fn make(arena: &mut Arena) -> Res<*mut AccObj> {
     let obj = arena.reserve::<AccObj>(1)?;
-    let mut needed = 0;
-    arena.check(&mut needed)?;
+    arena.check()?;
     let bytes = arena.used();
     arena.place(
         obj,

@@ -388,8 +388,7 @@ where
     };
     let six_n = n.saturating_mul(6);
     let regions = tail(arena, idx_len, six_n)?;
-    let mut needed = 0;
-    arena.check(&mut needed)?;
+    arena.check()?;
 
     // The MDP.
     let offsets = arena.slice(offsets, 0u32)?;
@@ -470,7 +469,7 @@ where
             if !arena.fits() {
                 arena.rewind(plan_at);
                 tail(arena, idx_len, idx_len.saturating_add(six_n))?;
-                arena.check(&mut needed)?;
+                arena.check()?;
             }
             SparsePlan::new(mdp, ord, arena.slice(indices, 0u32)?)?
         }
@@ -479,7 +478,7 @@ where
     // The exact scalars: give back what the bound reserved beyond them.
     arena.rewind(plan_at);
     let regions = tail(arena, idx_len, plan.scalar_len())?;
-    arena.check(&mut needed)?;
+    arena.check()?;
     let (_, scalars, rows, q, logits, grad, flat) = regions;
     let inner = <() as Wrap<A>>::wrap(ExactA {
         plan,

@@ -313,11 +313,8 @@ pub(crate) unsafe fn output_opt<X: Copy>(
     if p.is_null() {
         return Ok(None);
     }
-    check_ptr(p, what)?;
-    if len != expected {
-        return Err(length(what, expected, len));
-    }
-    Ok(Some(OutSlice { ptr: p, len }))
+    // SAFETY: the caller's contract.
+    unsafe { output(p, len, expected, what) }.map(Some)
 }
 
 /// A required output array of exactly `expected` elements.
@@ -332,8 +329,10 @@ pub(crate) unsafe fn output<X: Copy>(
     what: &'static str,
 ) -> Res<OutSlice<X>> {
     check_ptr(p, what)?;
-    // SAFETY: the caller's contract.
-    unsafe { output_opt(p, len, expected, what) }?.ok_or(Fail::new(PL_ERR_NULL, Detail::Null(what)))
+    if len != expected {
+        return Err(length(what, expected, len));
+    }
+    Ok(OutSlice { ptr: p, len })
 }
 
 /// A finite scalar argument.
@@ -451,20 +450,24 @@ impl Arena {
         !self.base.is_null() && self.used <= self.cap
     }
 
-    /// `PL_ERR_BUFFER_TOO_SMALL` unless everything reserved fits, with
-    /// `*needed` set to the bytes reserved.
-    pub(crate) fn check(&self, needed: &mut usize) -> Res<()> {
+    /// `PL_ERR_BUFFER_TOO_SMALL`, saying how many bytes are reserved (the
+    /// callers of `init` report them as `*needed`).
+    fn too_small(&self) -> Fail {
+        Fail::new(
+            PL_ERR_BUFFER_TOO_SMALL,
+            Detail::TooSmall {
+                needed: self.used,
+                cap: self.cap,
+            },
+        )
+    }
+
+    /// `PL_ERR_BUFFER_TOO_SMALL` unless everything reserved fits.
+    pub(crate) fn check(&self) -> Res<()> {
         if self.fits() {
             Ok(())
         } else {
-            *needed = self.used;
-            Err(Fail::new(
-                PL_ERR_BUFFER_TOO_SMALL,
-                Detail::TooSmall {
-                    needed: self.used,
-                    cap: self.cap,
-                },
-            ))
+            Err(self.too_small())
         }
     }
 
@@ -475,13 +478,7 @@ impl Arena {
                 .saturating_add(r.len.saturating_mul(size_of::<X>()))
                 > self.cap
         {
-            return Err(Fail::new(
-                PL_ERR_BUFFER_TOO_SMALL,
-                Detail::TooSmall {
-                    needed: self.used,
-                    cap: self.cap,
-                },
-            ));
+            return Err(self.too_small());
         }
         // SAFETY: the region lies inside the caller's `cap` writable bytes
         // (checked above), aligned for `X` (base aligned to ALIGN >= align
@@ -516,13 +513,7 @@ impl Arena {
     /// memory) and returns its pointer.
     pub(crate) fn place<O: Object>(&self, r: Region<O>, obj: O) -> Res<*mut O> {
         if r.len != 1 || !self.fits() {
-            return Err(Fail::new(
-                PL_ERR_BUFFER_TOO_SMALL,
-                Detail::TooSmall {
-                    needed: self.used,
-                    cap: self.cap,
-                },
-            ));
+            return Err(self.too_small());
         }
         // SAFETY: inside the memory, aligned (as in `fill`).
         unsafe {
@@ -554,15 +545,15 @@ pub(crate) unsafe fn init<O: Object>(
         // SAFETY: the caller's contract.
         let out_ = unsafe { out(out_, "out")? };
         let mut arena = Arena::new(mem.cast(), cap)?;
-        let mut n = 0;
         let r = make(&mut arena);
-        match &r {
-            Ok(_) => n = arena.used(),
-            Err(f) if f.status == PL_ERR_BUFFER_TOO_SMALL => n = arena.used(),
-            Err(_) => {}
-        }
-        if let (Some(needed), true) = (needed, n > 0) {
-            needed.put(n);
+        // The bytes reserved are the answer on success and when too small
+        // (every object reserves its header first, so they are never 0).
+        let report = match &r {
+            Ok(_) => true,
+            Err(f) => f.status == PL_ERR_BUFFER_TOO_SMALL,
+        };
+        if let (Some(needed), true) = (needed, report) {
+            needed.put(arena.used());
         }
         out_.put(r?);
         Ok(())

@@ -85,8 +85,7 @@ fn make(
     let obj = arena.reserve::<GaussianObj>(1)?;
     let s = arena.reserve::<pl_real>(act)?;
     let theta = arena.reserve::<pl_real>(n)?;
-    let mut needed = 0;
-    arena.check(&mut needed)?;
+    arena.check()?;
     let sigma = arena.raw(s, sigma)?;
     let theta = arena.raw(theta, 0.0)?;
     let bytes = arena.used();

@@ -81,8 +81,7 @@ fn make(arena: &mut Arena, dim: usize) -> Res<*mut ProbeObj> {
     let obj = arena.reserve::<ProbeObj>(1)?;
     let theta0 = arena.reserve::<pl_real>(dim)?;
     let scratch = arena.reserve::<pl_real>(dim.saturating_mul(2))?;
-    let mut needed = 0;
-    arena.check(&mut needed)?;
+    arena.check()?;
     let theta0 = arena.raw(theta0, 0.0)?;
     let scratch = arena.raw(scratch, 0.0)?;
     let bytes = arena.used();

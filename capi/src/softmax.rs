@@ -151,8 +151,7 @@ fn make(arena: &mut Arena, states: usize, actions: usize, bias: bool) -> Res<*mu
     let n = shape(states, actions, bias)?;
     let obj = arena.reserve::<SoftmaxObj>(1)?;
     let theta = arena.reserve::<pl_real>(n)?;
-    let mut needed = 0;
-    arena.check(&mut needed)?;
+    arena.check()?;
     let theta = arena.raw(theta, 0.0)?;
     let bytes = arena.used();
     arena.place(

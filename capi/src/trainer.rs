@@ -61,8 +61,7 @@ fn make(
     let config = TrainConfig::new(step_size, 0).tau(tau).tau_decay(tau_decay);
     config.check()?;
     let obj = arena.reserve::<TrainerObj>(1)?;
-    let mut needed = 0;
-    arena.check(&mut needed)?;
+    arena.check()?;
     let bytes = arena.used();
     arena.place(
         obj,
