@@ -20,10 +20,8 @@ use policy_landscape::rand_xoshiro::Xoshiro256PlusPlus;
 use policy_landscape::rand_xoshiro::rand_core::SeedableRng;
 use policy_landscape::{Error, Real, Softmax};
 
-#[cfg(feature = "f32")]
-type R = f32;
-#[cfg(not(feature = "f32"))]
-type R = f64;
+/// The scalar of the C library this is compared with.
+type R = policy_landscape_c::pl_real;
 
 /// The name check.h prints for the scalar.
 #[cfg(feature = "f32")]
